@@ -5,6 +5,7 @@
 //   Imaging                        image buffers and per-pixel kernels
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
 //   Compression                    zstd for manifest artifacts and shards
+//   Checksums                      SHA-256/SHA-1 digests (libcrypto)
 //   Manifest                       the SQLite manifest: schema, leases, artifacts
 //   Pipeline                       pipeline definitions, ingest, stages and the stage runner
 //   PseudoTrackCLI                 the `pseudotrack` command
@@ -26,27 +27,31 @@ let package = Package(
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavformat libavcodec libavutil libswscale",
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CFileSystem"),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas lapacke",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
         .target(name: "Imaging"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
+        .target(name: "Checksums", dependencies: ["CCrypto"]),
         .target(name: "Manifest",
-                dependencies: ["Compression", .product(name: "GRDB", package: "GRDB.swift")],
-                resources: [.copy("migrations")]),
+                dependencies: ["Compression", "Checksums", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
+                resources: [.process("migrations")]),
         .target(name: "Pipeline",
                 dependencies: ["Imaging", "VideoIO", "Manifest", "Compression", "Yams",
-                               .product(name: "Logging", package: "swift-log")]),
+                               .product(name: "Logging", package: "swift-log")],
+                resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["VideoIO", "Imaging",
+                          dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "TestMedia"]),
+        .testTarget(name: "VideoIOTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "TestMedia"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression"]),
-        .testTarget(name: "PipelineTests", dependencies: ["VideoIO", "Imaging", "TestMedia"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "TestMedia"]),
         .testTarget(name: "CLITests", dependencies: ["Manifest", "VideoIO", "TestMedia"]),
         // Test-only: synthetic videos with known content, encoded with libavcodec.
         .target(name: "TestMedia", dependencies: ["VideoIO", "Imaging"], path: "Tests/TestMedia"),

@@ -11,6 +11,7 @@ PACKAGES=(
   libzstd-dev zstd
   libopenblas-dev liblapacke-dev
   libsqlite3-dev
+  libssl-dev
   python3-venv
 )
 

@@ -1,12 +1,13 @@
 // The `pseudotrack` command: a thin root that lists the subcommands, one per file.
 
 import ArgumentParser
+import Pipeline
 
 @main
 struct PseudoTrack: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pseudotrack",
         abstract: "Turns video corpora into pseudo-labelled point-tracking training data.",
-        version: "0.1.0",
-        subcommands: [Probe.self, Bench.self])
+        version: EngineVersion.string,
+        subcommands: [Ingest.self, Run.self, Status.self, Probe.self, Bench.self])
 }

@@ -34,6 +34,18 @@ public struct VideoInfo: Codable, Equatable, Sendable {
     /// True when the gaps between frames vary by more than 1% (variable frame rate).
     public var variableFrameRate: Bool
 
+    public init(path: String, container: String, codec: String, codedWidth: Int, codedHeight: Int,
+                pixelFormat: String, frameRate: Double, frameCount: Int, containerFrameCount: Int, duration: Double,
+                rotation: Int, timeBaseNumerator: Int32, timeBaseDenominator: Int32, frameTimestamps: [Int64],
+                variableFrameRate: Bool) {
+        self.path = path; self.container = container; self.codec = codec
+        self.codedWidth = codedWidth; self.codedHeight = codedHeight; self.pixelFormat = pixelFormat
+        self.frameRate = frameRate; self.frameCount = frameCount; self.containerFrameCount = containerFrameCount
+        self.duration = duration; self.rotation = rotation
+        self.timeBaseNumerator = timeBaseNumerator; self.timeBaseDenominator = timeBaseDenominator
+        self.frameTimestamps = frameTimestamps; self.variableFrameRate = variableFrameRate
+    }
+
     /// Size as displayed (rotation applied).
     public var width: Int { rotation % 180 == 0 ? codedWidth : codedHeight }
     public var height: Int { rotation % 180 == 0 ? codedHeight : codedWidth }

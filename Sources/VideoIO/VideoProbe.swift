@@ -40,7 +40,12 @@ final class Demuxer {
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
         var status = avformat_open_input(&context, path, nil, nil)
         guard status >= 0, let context else {
-            throw VideoError.notMediaFile(path: path, message: FFmpegLog.message(for: status))
+            let message = FFmpegLog.message(for: status)
+            if Demuxer.startsLikeMP4(path) {
+                // An MP4 whose index never got written: the file was cut off (or its writer died).
+                throw VideoError.truncated(path: path, message: "an MP4 without its index (\(message)); the file was cut off before its end")
+            }
+            throw VideoError.notMediaFile(path: path, message: message)
         }
         format = context
         status = avformat_find_stream_info(context, nil)
@@ -74,6 +79,14 @@ final class Demuxer {
     }
 
     deinit { avformat_close_input(&format) }
+
+    /// True when the file begins with an ISO-BMFF `ftyp` box (MP4, MOV, 3GP…).
+    static func startsLikeMP4(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        guard let head = try? handle.read(upToCount: 12), head.count == 12 else { return false }
+        return Array(head[4..<8]) == Array("ftyp".utf8)
+    }
 
     var stream: UnsafeMutablePointer<AVStream> { format!.pointee.streams[Int(streamIndex)]! }
 

@@ -1,0 +1,74 @@
+// The SQLite manifest that coordinates a labelling run: one file, opened by every worker
+// process on a host. WAL journal (readers never block the writer), a busy timeout (a
+// writer waits for another instead of failing), and every write in BEGIN IMMEDIATE, so
+// two workers never both read a task as free and then both take it.
+
+import Foundation
+import GRDB
+
+public final class ManifestDatabase: @unchecked Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+
+    /// Opens (creating if needed) the manifest at `path` and brings its schema up to date.
+    /// Refuses a manifest on a network file system unless PSEUDOTRACK_ALLOW_NETWORK_FS=1.
+    public init(path: String, readOnly: Bool = false, busyTimeout: TimeInterval = 120) throws {
+        self.path = path
+        if !readOnly, ProcessInfo.processInfo.environment["PSEUDOTRACK_ALLOW_NETWORK_FS"] != "1",
+           let kind = NetworkFileSystem.kind(of: path) {
+            throw ManifestError.networkFileSystem(path: path, kind: kind)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        if !readOnly { configuration.journalMode = .wal }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        if readOnly && !FileManager.default.fileExists(atPath: path) {
+            throw ManifestError.invalid("\(path): no such manifest")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        } catch {
+            throw ManifestError.incompatible(path: path, message: "\(error)")
+        }
+        let migrator = try ManifestSchema.migrator()
+        if readOnly {
+            let applied = try queue.read { try migrator.appliedIdentifiers($0) }
+            if applied.isEmpty { throw ManifestError.incompatible(path: path, message: "no PseudoTrack schema") }
+        } else {
+            do {
+                if try queue.read({ try migrator.hasBeenSuperseded($0) }) {
+                    throw ManifestError.incompatible(path: path, message: "written by a newer PseudoTrack; upgrade the engine")
+                }
+                try migrator.migrate(queue)
+            } catch let error as ManifestError { throw error } catch {
+                throw ManifestError.incompatible(path: path, message: "\(error)")
+            }
+        }
+    }
+
+    /// Runs `body` in a BEGIN IMMEDIATE transaction: it holds the write lock from the start.
+    @discardableResult
+    public func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try queue.read(body)
+    }
+
+    /// Applied schema migrations, in order.
+    public func schemaVersions() throws -> [String] {
+        try queue.read { db in try ManifestSchema.migrator().appliedMigrations(db) }
+    }
+}

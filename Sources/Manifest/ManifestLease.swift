@@ -1,0 +1,241 @@
+// A worker's claim on one clip's remaining tasks. Claiming is atomic (BEGIN IMMEDIATE):
+// the first clip with a task that is pending, or running under an expired lease, and
+// whose earlier stages are all done, has its remaining pending tasks set running under a
+// random token with an expiry. Everything the worker then writes (begin, complete, fail,
+// release, renew) is conditional on that token, so a worker whose lease expired and was
+// taken over cannot overwrite the newer claim: it gets ManifestError.leaseLost instead.
+//
+// Attempts count the times a task was begun. A task whose lease expired (its worker died
+// or hung) after max_attempts starts ends `failed`, and so does one that failed that many
+// times; a permanent error fails it at once. A failed clip never blocks the others.
+
+import Foundation
+import GRDB
+
+/// One task inside a lease.
+public struct LeasedTask: Sendable, Equatable {
+    public var id: Int64
+    public var stage: String
+    public var stageIndex: Int
+    public var attempts: Int
+    public var maxAttempts: Int
+}
+
+/// An artifact a stage produced, before it is stored.
+public struct ArtifactPayload: Sendable {
+    public var name: String
+    public var format: String
+    public var bytes: [UInt8]
+    public init(name: String, format: String, bytes: [UInt8]) {
+        self.name = name; self.format = format; self.bytes = bytes
+    }
+}
+
+public final class ManifestLease: @unchecked Sendable {
+    public let manifest: ManifestDatabase
+    public let clipId: Int64
+    public let token: String
+    public let owner: LeaseOwner
+    public let duration: TimeInterval
+    public let runId: Int64?
+    public private(set) var tasks: [LeasedTask]
+
+    init(manifest: ManifestDatabase, clipId: Int64, token: String, owner: LeaseOwner, duration: TimeInterval,
+         runId: Int64?, tasks: [LeasedTask]) {
+        self.manifest = manifest; self.clipId = clipId; self.token = token; self.owner = owner
+        self.duration = duration; self.runId = runId; self.tasks = tasks
+    }
+
+    private var now: Double { Date().timeIntervalSince1970 }
+
+    /// Marks `task` started: counts the attempt and opens its audit row.
+    public func begin(_ task: LeasedTask) throws {
+        try manifest.write { db in
+            try db.execute(sql: """
+                UPDATE tasks SET attempts = attempts + 1, started_at = ?, run_id = ?, lease_expires_at = ?
+                WHERE id = ? AND lease_token = ? AND state = 'running'
+                """, arguments: [now, runId, now + duration, task.id, token])
+            guard db.changesCount == 1 else { throw ManifestError.leaseLost(task: task.id, stage: task.stage) }
+            let attempt = try Int.fetchOne(db, sql: "SELECT attempts FROM tasks WHERE id = ?", arguments: [task.id])!
+            try db.execute(sql: """
+                INSERT INTO task_attempts (task_id, attempt, lease_owner, lease_token, run_id, started_at)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [task.id, attempt, owner.description, token, runId, now])
+        }
+    }
+
+    /// Extends the lease on every task still running under it. Throws leaseLost when none is.
+    public func renew() throws {
+        try manifest.write { db in
+            try db.execute(sql: "UPDATE tasks SET lease_expires_at = ? WHERE lease_token = ? AND state = 'running'",
+                           arguments: [now + duration, token])
+            if db.changesCount == 0, let first = tasks.first {
+                throw ManifestError.leaseLost(task: first.id, stage: first.stage)
+            }
+        }
+    }
+
+    /// Stores the stage's artifacts and marks `task` done, in one transaction.
+    public func complete(_ task: LeasedTask, artifacts: [ArtifactPayload], seconds: Double) throws {
+        let stored = try artifacts.map { try ArtifactRecord(clipId: clipId, stage: task.stage, payload: $0) }
+        try manifest.write { db in
+            try requireHeld(task, db)
+            for var artifact in stored {
+                // A task can be redone only after a failure, which stores nothing; replacing
+                // keeps the (clip, name) unique even if an older engine left one behind.
+                try db.execute(sql: "DELETE FROM artifacts WHERE clip_id = ? AND name = ?", arguments: [clipId, artifact.name])
+                try artifact.insert(db)
+            }
+            try finish(task, state: "done", outcome: "done", error: nil, seconds: seconds, db)
+        }
+        tasks.removeAll { $0.id == task.id }
+    }
+
+    /// Marks `task` skipped with `reason` (the clip cannot be labelled), and every later
+    /// task of the clip skipped too.
+    public func skip(_ task: LeasedTask, reason: String, artifacts: [ArtifactPayload] = [], seconds: Double) throws {
+        let stored = try artifacts.map { try ArtifactRecord(clipId: clipId, stage: task.stage, payload: $0) }
+        try manifest.write { db in
+            try requireHeld(task, db)
+            for var artifact in stored {
+                try db.execute(sql: "DELETE FROM artifacts WHERE clip_id = ? AND name = ?", arguments: [clipId, artifact.name])
+                try artifact.insert(db)
+            }
+            try finish(task, state: "skipped", outcome: "skipped", error: reason, seconds: seconds, db)
+            try db.execute(sql: """
+                UPDATE tasks SET state = 'skipped', error = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+                                 finished_at = ?
+                WHERE clip_id = ? AND stage_index > ? AND state IN ('pending', 'running')
+                """, arguments: ["skipped by \(task.stage): \(reason)", now, clipId, task.stageIndex])
+        }
+        tasks.removeAll()
+    }
+
+    /// Records a failure of `task`. It goes back to pending for another attempt unless it
+    /// has had max_attempts or the error is `permanent`; then it ends failed. The lease's
+    /// other tasks are released.
+    public func fail(_ task: LeasedTask, error: String, permanent: Bool, seconds: Double) throws {
+        try manifest.write { db in
+            try requireHeld(task, db)
+            let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM tasks WHERE id = ?", arguments: [task.id])!
+            let final = permanent || attempts >= task.maxAttempts
+            try finish(task, state: final ? "failed" : "pending", outcome: "failed", error: error, seconds: seconds, db)
+            try releaseAll(db)
+        }
+        tasks.removeAll()
+    }
+
+    /// Gives the remaining tasks back, uncounted: a task begun but not finished (a worker
+    /// asked to stop) does not use up an attempt.
+    public func release() throws {
+        try manifest.write { db in try releaseAll(db) }
+        tasks.removeAll()
+    }
+
+    private func releaseAll(_ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE task_attempts SET ended_at = ?, outcome = 'released'
+            WHERE lease_token = ? AND outcome IS NULL
+            """, arguments: [now, token])
+        try db.execute(sql: """
+            UPDATE tasks SET attempts = attempts - (started_at IS NOT NULL AND state = 'running' AND attempts > 0
+                                                    AND EXISTS (SELECT 1 FROM task_attempts a WHERE a.task_id = tasks.id
+                                                                AND a.lease_token = ?1 AND a.outcome = 'released')),
+                             state = 'pending', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+            WHERE lease_token = ?1 AND state = 'running'
+            """, arguments: [token])
+    }
+
+    private func requireHeld(_ task: LeasedTask, _ db: Database) throws {
+        let held = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ? AND lease_token = ? AND state = 'running')",
+                                     arguments: [task.id, token])!
+        guard held else { throw ManifestError.leaseLost(task: task.id, stage: task.stage) }
+    }
+
+    private func finish(_ task: LeasedTask, state: String, outcome: String, error: String?, seconds: Double, _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE tasks SET state = ?, error = ?, finished_at = ?, seconds = ?, run_id = ?,
+                             lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+            WHERE id = ? AND lease_token = ?
+            """, arguments: [state, error, now, seconds, runId, task.id, token])
+        try db.execute(sql: """
+            UPDATE task_attempts SET ended_at = ?, outcome = ?, error = ?
+            WHERE task_id = ? AND lease_token = ? AND outcome IS NULL
+            """, arguments: [now, outcome, error, task.id, token])
+    }
+}
+
+extension ManifestDatabase {
+    /// Claims the next clip with work to do, or returns nil when nothing is claimable now
+    /// (everything is done, failed, skipped, or running under a live lease).
+    public func claim(owner: LeaseOwner, duration: TimeInterval = 60, runId: Int64? = nil,
+                      stages: Set<String>? = nil) throws -> ManifestLease? {
+        try write { db in
+            let now = Date().timeIntervalSince1970
+            try Self.expireDeadLocalOwners(db)
+            while true {
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT t.id, t.clip_id, t.state, t.attempts, t.max_attempts, t.stage FROM tasks t
+                    WHERE (t.state = 'pending' OR (t.state = 'running' AND t.lease_expires_at < ?))
+                      AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.clip_id = t.clip_id
+                                      AND p.stage_index < t.stage_index AND p.state <> 'done')
+                    ORDER BY t.clip_id, t.stage_index LIMIT 1
+                    """, arguments: [now])
+                guard let row else { return nil }
+                let taskId: Int64 = row["id"], clipId: Int64 = row["clip_id"]
+                if (row["state"] as String) == "running" {
+                    // The lease expired: its worker died or hung.
+                    try db.execute(sql: """
+                        UPDATE task_attempts SET ended_at = ?, outcome = 'expired', error = 'lease expired'
+                        WHERE task_id = ? AND outcome IS NULL
+                        """, arguments: [now, taskId])
+                    let attempts: Int = row["attempts"], maxAttempts: Int = row["max_attempts"]
+                    if attempts >= maxAttempts {
+                        try db.execute(sql: """
+                            UPDATE tasks SET state = 'failed', finished_at = ?,
+                                   error = 'the worker died or hung in each of ' || attempts || ' attempts (lease expired)',
+                                   lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+                            WHERE id = ?
+                            """, arguments: [now, taskId])
+                        // Later tasks that were leased with it go back to pending (they stay blocked).
+                        try db.execute(sql: """
+                            UPDATE tasks SET state = 'pending', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+                            WHERE clip_id = ? AND state = 'running' AND lease_expires_at < ?
+                            """, arguments: [clipId, now])
+                        continue
+                    }
+                }
+                let token = LeaseOwner.randomToken()
+                try db.execute(sql: """
+                    UPDATE tasks SET state = 'running', lease_owner = ?, lease_token = ?, lease_expires_at = ?
+                    WHERE clip_id = ? AND (state = 'pending' OR (state = 'running' AND lease_expires_at < ?))
+                    """, arguments: [owner.description, token, now + duration, clipId, now])
+                let tasks = try Row.fetchAll(db, sql: """
+                    SELECT id, stage, stage_index, attempts, max_attempts FROM tasks
+                    WHERE lease_token = ? ORDER BY stage_index
+                    """, arguments: [token]).map {
+                        LeasedTask(id: $0["id"], stage: $0["stage"], stageIndex: $0["stage_index"],
+                                   attempts: $0["attempts"], maxAttempts: $0["max_attempts"])
+                    }
+                return ManifestLease(manifest: self, clipId: clipId, token: token, owner: owner, duration: duration,
+                                     runId: runId, tasks: tasks)
+            }
+        }
+    }
+
+    /// Expires at once the leases of processes of this host that no longer exist.
+    static func expireDeadLocalOwners(_ db: Database) throws {
+        let owners = try String.fetchAll(db, sql: "SELECT DISTINCT lease_owner FROM tasks WHERE state = 'running' AND lease_owner IS NOT NULL")
+        for text in owners {
+            guard let owner = LeaseOwner(parsing: text), owner.isDeadLocalProcess else { continue }
+            try db.execute(sql: "UPDATE tasks SET lease_expires_at = 0 WHERE state = 'running' AND lease_owner = ?", arguments: [text])
+        }
+    }
+
+    /// True while some task is pending or running (the run is not finished).
+    public func hasUnfinishedWork() throws -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE state = 'running')")!
+        }
+    }
+}

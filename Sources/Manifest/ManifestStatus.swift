@@ -1,0 +1,132 @@
+// The state of a manifest at a glance: sources, clips (a clip is done when every stage of
+// the pipeline is done for it), per-stage task counts, failures with their causes, and
+// the last run's throughput. `pseudotrack status` prints it.
+
+import Foundation
+import GRDB
+
+public struct ManifestStatus: Codable, Sendable {
+    public struct Videos: Codable, Sendable { public var total = 0, ingested = 0, duplicates = 0, failed = 0 }
+    public struct Clips: Codable, Sendable { public var total = 0, pending = 0, running = 0, done = 0, failed = 0, skipped = 0 }
+    public struct Failure: Codable, Sendable {
+        public var path: String
+        public var clip: Int64?
+        public var stage: String?
+        public var kind: String?
+        public var error: String
+    }
+    public struct Skip: Codable, Sendable { public var reason: String; public var clips: Int }
+    public struct LastRun: Codable, Sendable {
+        public var id: Int64
+        public var command: String
+        public var workers: Int
+        public var startedAt: Double
+        public var endedAt: Double?
+        public var endState: String?
+        public var clipsDone: Int
+        public var framesDone: Int
+        public var clipsPerSecond: Double
+        public var framesPerSecond: Double
+        enum CodingKeys: String, CodingKey {
+            case id, command, workers, startedAt = "started_at", endedAt = "ended_at", endState = "end_state",
+                 clipsDone = "clips_done", framesDone = "frames_done", clipsPerSecond = "clips_per_second",
+                 framesPerSecond = "frames_per_second"
+        }
+    }
+
+    public var manifest: String
+    public var pipelineSha256: String?
+    public var stageOrder: [String]
+    public var videos = Videos()
+    public var clips = Clips()
+    public var stages: [String: [String: Int]] = [:]
+    public var skipped: [Skip] = []
+    public var failures: [Failure] = []
+    public var failuresTotal = 0
+    public var lastRun: LastRun?
+
+    enum CodingKeys: String, CodingKey {
+        case manifest, pipelineSha256 = "pipeline_sha256", stageOrder = "stage_order", videos, clips, stages,
+             skipped, failures, failuresTotal = "failures_total", lastRun = "last_run"
+    }
+}
+
+extension ManifestDatabase {
+    /// Summarises the manifest. `failureLimit` caps the failures listed (all are counted).
+    public func status(failureLimit: Int = 1000) throws -> ManifestStatus {
+        try read { db in
+            let pipeline = try ManifestPipeline.fetchOne(db, key: 1)
+            var status = ManifestStatus(manifest: path, pipelineSha256: pipeline?.pipelineSha256,
+                                        stageOrder: pipeline?.stageNames ?? [])
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM sources GROUP BY state") {
+                let n: Int = row["n"]
+                switch row["state"] as String {
+                case "ingested": status.videos.ingested = n
+                case "duplicate": status.videos.duplicates = n
+                default: status.videos.failed = n
+                }
+                status.videos.total += n
+            }
+            let clipStates = try Row.fetchAll(db, sql: """
+                SELECT CASE WHEN f > 0 THEN 'failed' WHEN s > 0 THEN 'skipped' WHEN d = n THEN 'done'
+                            WHEN r > 0 THEN 'running' ELSE 'pending' END AS state, COUNT(*) AS n
+                FROM (SELECT clip_id, COUNT(*) AS n, SUM(state = 'done') AS d, SUM(state = 'failed') AS f,
+                             SUM(state = 'skipped') AS s, SUM(state = 'running') AS r
+                      FROM tasks GROUP BY clip_id)
+                GROUP BY state
+                """)
+            status.clips.total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clips") ?? 0
+            for row in clipStates {
+                let n: Int = row["n"]
+                switch row["state"] as String {
+                case "failed": status.clips.failed = n
+                case "skipped": status.clips.skipped = n
+                case "done": status.clips.done = n
+                case "running": status.clips.running = n
+                default: status.clips.pending = n
+                }
+            }
+            // Clips with no tasks (a pipeline with no stages) count as done.
+            status.clips.done += status.clips.total - clipStates.reduce(0) { $0 + ($1["n"] as Int) }
+            for row in try Row.fetchAll(db, sql: "SELECT stage, state, COUNT(*) AS n FROM tasks GROUP BY stage, state") {
+                status.stages[row["stage"] as String, default: [:]][row["state"] as String] = row["n"]
+            }
+            for name in status.stageOrder {
+                var counts = status.stages[name] ?? [:]
+                for state in ["pending", "running", "done", "failed", "skipped"] where counts[state] == nil { counts[state] = 0 }
+                status.stages[name] = counts
+            }
+            status.skipped = try Row.fetchAll(db, sql: """
+                SELECT error, COUNT(*) AS n FROM tasks t
+                WHERE state = 'skipped' AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.clip_id = t.clip_id
+                                                        AND p.stage_index < t.stage_index AND p.state = 'skipped')
+                GROUP BY error ORDER BY n DESC LIMIT 50
+                """).map { ManifestStatus.Skip(reason: ($0["error"] as String?) ?? "", clips: $0["n"]) }
+            let sourceFailures = try Row.fetchAll(db, sql: """
+                SELECT uri, error_kind, error FROM sources WHERE state = 'failed' ORDER BY id LIMIT ?
+                """, arguments: [failureLimit])
+            status.failures = sourceFailures.map {
+                ManifestStatus.Failure(path: $0["uri"], clip: nil, stage: "ingest", kind: $0["error_kind"], error: $0["error"] ?? "")
+            }
+            let taskFailures = try Row.fetchAll(db, sql: """
+                SELECT t.clip_id, t.stage, t.error, v.path FROM tasks t
+                JOIN clips c ON c.id = t.clip_id JOIN videos v ON v.source_id = c.source_id AND v.view_index = 0
+                WHERE t.state = 'failed' ORDER BY t.clip_id LIMIT ?
+                """, arguments: [max(0, failureLimit - status.failures.count)])
+            status.failures += taskFailures.map {
+                ManifestStatus.Failure(path: $0["path"], clip: $0["clip_id"], stage: $0["stage"], kind: nil, error: $0["error"] ?? "")
+            }
+            status.failuresTotal = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sources WHERE state = 'failed'") ?? 0)
+                + (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE state = 'failed'") ?? 0)
+            if let run = try RunRecord.fetchOne(db, sql: "SELECT * FROM runs WHERE command = 'run' ORDER BY id DESC LIMIT 1") {
+                let elapsed = max(1e-9, (run.endedAt ?? Date().timeIntervalSince1970) - run.startedAt)
+                status.lastRun = ManifestStatus.LastRun(id: run.id!, command: run.command, workers: run.workers,
+                                                        startedAt: run.startedAt, endedAt: run.endedAt, endState: run.endState,
+                                                        clipsDone: run.clipsDone, framesDone: run.framesDone,
+                                                        clipsPerSecond: Double(run.clipsDone) / elapsed,
+                                                        framesPerSecond: Double(run.framesDone) / elapsed)
+            }
+            return status
+        }
+    }
+}

@@ -1,0 +1,52 @@
+// A stage of the pipeline: a deterministic function of (clip frames, the artifacts of
+// earlier stages, its configuration, a generator seeded by run seed and clip) that either
+// produces the clip's artifacts or rejects the clip with a reason. Stages hold no state
+// between clips; the runner owns decoding, leases and commits.
+
+import Imaging
+import Manifest
+
+/// What a stage is given for one clip.
+public struct StageInput {
+    public var clip: ClipRecord
+    /// Grey frames at the stored resolution, [T] of H×W, 0…255.
+    public var grey: [GreyImage]
+    /// RGB frames at the stored resolution, when the stage asked for them.
+    public var rgb: [RGBImage]?
+    /// Artifacts of earlier stages, by name, uncompressed.
+    public var artifacts: [String: [UInt8]]
+    /// Seeded by (run seed, source hash, clip index, stage name).
+    public var random: SeededGenerator
+}
+
+/// What a stage decided for one clip.
+public enum StageOutcome {
+    /// The clip goes on, with these artifacts stored.
+    case done([ArtifactPayload])
+    /// No tracker can label the clip: it is skipped, with the reason and any evidence.
+    case skipped(reason: String, [ArtifactPayload])
+}
+
+public protocol Stage: Sendable {
+    /// The name used in the pipeline's `stages` list and in the manifest.
+    var name: String { get }
+    /// Names of the artifacts of earlier stages this stage reads.
+    var reads: [String] { get }
+    /// Names of the artifacts this stage writes.
+    var writes: [String] { get }
+    /// Whether the stage needs the RGB frames too (grey frames are always decoded).
+    var needsRGB: Bool { get }
+    func run(_ input: StageInput) throws -> StageOutcome
+}
+
+/// The stages this engine has, and how a pipeline definition configures each.
+public enum StageCatalog {
+    public static let names = ["decode-check"]
+
+    public static func make(_ name: String, pipeline: PipelineDefinition) throws -> Stage {
+        switch name {
+        case "decode-check": return DecodeCheckStage(configuration: pipeline.decodeCheck)
+        default: throw PipelineError.invalid(path: "<pipeline>", message: "unknown stage '\(name)'")
+        }
+    }
+}

@@ -1,0 +1,69 @@
+// Typed, checked access to one mapping of a pipeline YAML file, with errors that name
+// the file and the full key ("clips.frame_step: …").
+
+import Yams
+
+struct YAMLSection {
+    let path: String
+    let prefix: String
+    let mapping: Node.Mapping
+
+    private func node(_ key: String) -> Node? { mapping[Node(key)] }
+    func error(_ key: String, _ message: String) -> PipelineError {
+        .invalid(path: path, message: "\(prefix)\(key): \(message)")
+    }
+
+    /// Fails on any key not in `keys`.
+    func allow(_ keys: [String]) throws {
+        for (key, _) in mapping {
+            guard let name = key.string, keys.contains(name) else {
+                throw PipelineError.invalid(path: path, message: "\(prefix)\(key.string ?? "?"): unknown key (expected one of: \(keys.joined(separator: ", ")))")
+            }
+        }
+    }
+
+    func section(_ key: String) throws -> YAMLSection? {
+        guard let n = node(key) else { return nil }
+        if n.scalar != nil { return nil }
+        guard let m = n.mapping else { throw error(key, "must be a mapping") }
+        return YAMLSection(path: path, prefix: "\(prefix)\(key).", mapping: m)
+    }
+
+    func isText(_ key: String, _ value: String) -> Bool { node(key)?.scalar?.string == value }
+
+    func int(_ key: String, atLeast minimum: Int? = nil) throws -> Int? {
+        guard let n = node(key) else { return nil }
+        if n.mapping != nil { return nil }
+        guard let v = n.int else { throw error(key, "must be an integer, not '\(n.string ?? "?")'") }
+        if let minimum, v < minimum { throw error(key, "must be at least \(minimum), not \(v)") }
+        return v
+    }
+
+    func double(_ key: String, atLeast minimum: Double? = nil) throws -> Double? {
+        guard let n = node(key) else { return nil }
+        guard let v = n.float else { throw error(key, "must be a number, not '\(n.string ?? "?")'") }
+        if let minimum, v < minimum { throw error(key, "must be at least \(minimum), not \(v)") }
+        return v
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let n = node(key) else { return nil }
+        guard let v = n.bool else { throw error(key, "must be true or false") }
+        return v
+    }
+
+    func string(_ key: String) throws -> String? {
+        guard let n = node(key) else { return nil }
+        guard let v = n.scalar?.string else { throw error(key, "must be text") }
+        return v
+    }
+
+    func strings(_ key: String) throws -> [String]? {
+        guard let n = node(key) else { return nil }
+        guard let seq = n.sequence else { throw error(key, "must be a list") }
+        return try seq.map { item in
+            guard let s = item.scalar?.string else { throw error(key, "must be a list of names") }
+            return s
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import Manifest
+import Pipeline
+
+struct Ingest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Register videos in a manifest: hash, probe and cut them into clips.",
+        discussion: """
+        PATH is a video file, a directory (searched recursively for video files) or @LIST \
+        (a text file with one path per line). Files that cannot be read are recorded as \
+        failed with their cause; the others go on. The same content ingested again is \
+        reported as a duplicate and not added twice.
+        """)
+
+    @Argument(help: "Video files, directories or @list files.") var paths: [String]
+    @OptionGroup var manifestOptions: ManifestOptions
+    @Option(help: "Pipeline YAML (default: the manifest's, or Pipelines/default.yaml for a new manifest).")
+    var pipeline: String?
+    @Flag(help: "Print the summary as JSON.") var json = false
+
+    func run() throws {
+        let manifest = try manifestOptions.open()
+        let definition = try PipelineChoice.resolve(pipeline, manifest: manifest)
+        let stored = ManifestPipeline(pipelineSha256: definition.sha256, pipelineText: definition.text,
+                                      seed: definition.seed, stageNames: definition.stages)
+        try manifest.adopt(stored)
+        let files = try Ingestor.expand(paths)
+        let run = try manifest.begin(RunRecord(command: "ingest", engineVersion: EngineVersion.string, pipeline: stored, workers: 1))
+        let ingestor = Ingestor(manifest: manifest, pipeline: definition)
+        let interactive = isatty(2) != 0 && !json
+        let summary = try ingestor.ingest(files, runId: run.id) { done, total in
+            if interactive { FileHandle.standardError.write(Data("\ringesting \(done)/\(total)".utf8)) }
+        }
+        if interactive { FileHandle.standardError.write(Data("\n".utf8)) }
+        try manifest.end(run: run.id!, state: "finished", clipsDone: 0, framesDone: 0)
+        if json {
+            print(try JSONText.encode(summary))
+            return
+        }
+        print("ingested \(summary.ingested) video(s), \(summary.clips) clip(s)"
+              + (summary.alreadyIngested > 0 ? "; \(summary.alreadyIngested) already in the manifest" : ""))
+        if !summary.duplicates.isEmpty {
+            print("duplicates (same content, not added again): \(summary.duplicates.count)")
+            for d in summary.duplicates { print("  \(d.path) = \(d.duplicateOf)") }
+        }
+        if !summary.failed.isEmpty {
+            print("failed: \(summary.failed.count)")
+            for f in summary.failed { print("  [\(f.kind)] \(f.error)") }
+        }
+    }
+}

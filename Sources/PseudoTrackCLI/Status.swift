@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Manifest
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a manifest's progress: videos, clips, stages, failures and the last run's throughput.")
+
+    @OptionGroup var manifestOptions: ManifestOptions
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "List at most this many failures (all are counted).") var failures = 1000
+
+    func run() throws {
+        let manifest = try manifestOptions.open(readOnly: true)
+        let status = try manifest.status(failureLimit: failures)
+        if json {
+            print(try JSONText.encode(status))
+            return
+        }
+        let v = status.videos, c = status.clips
+        print("videos  \(v.total) total: \(v.ingested) ingested, \(v.duplicates) duplicates, \(v.failed) failed")
+        print("clips   \(c.total) total: \(c.done) done, \(c.pending) pending, \(c.running) running, \(c.skipped) skipped, \(c.failed) failed")
+        for stage in status.stageOrder {
+            let s = status.stages[stage] ?? [:]
+            print("  \(stage.padding(toLength: 16, withPad: " ", startingAt: 0)) done \(s["done"] ?? 0)  pending \(s["pending"] ?? 0)  running \(s["running"] ?? 0)  skipped \(s["skipped"] ?? 0)  failed \(s["failed"] ?? 0)")
+        }
+        if !status.skipped.isEmpty {
+            print("skipped clips by reason:")
+            for s in status.skipped.prefix(10) { print("  \(s.clips)× \(s.reason)") }
+        }
+        if status.failuresTotal > 0 {
+            print("failures (\(status.failuresTotal)):")
+            for f in status.failures.prefix(20) {
+                print("  \(f.stage ?? "?")\(f.clip.map { " clip \($0)" } ?? ""): \(f.error)")
+            }
+        }
+        if let r = status.lastRun {
+            print(String(format: "last run #%lld: %@, %d clips, %d frames, %.2f clips/s, %.1f frames/s, %d worker(s)",
+                         r.id, r.endState ?? "running or killed", r.clipsDone, r.framesDone, r.clipsPerSecond, r.framesPerSecond, r.workers))
+        }
+    }
+}
