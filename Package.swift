@@ -4,6 +4,7 @@
 //   CFFmpeg, CZstd, COpenBLAS      system libraries found with pkg-config
 //   Imaging                        image buffers and per-pixel kernels
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
+//   Synthetic                      videos with known content (tests, demo without samples)
 //   Compression                    zstd for manifest artifacts and shards
 //   Checksums                      SHA-256/SHA-1 digests (libcrypto)
 //   Manifest                       the SQLite manifest: schema, leases, artifacts
@@ -34,6 +35,7 @@ let package = Package(
 
         .target(name: "Imaging"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
+        .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
         .target(name: "Checksums", dependencies: ["CCrypto"]),
         .target(name: "Manifest",
@@ -44,17 +46,15 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging",
+                          dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "VideoIOTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "TestMedia"]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "TestMedia"]),
-        .testTarget(name: "CLITests", dependencies: ["Manifest", "VideoIO", "TestMedia"]),
-        // Test-only: synthetic videos with known content, encoded with libavcodec.
-        .target(name: "TestMedia", dependencies: ["VideoIO", "Imaging"], path: "Tests/TestMedia"),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic"]),
+        .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -10,10 +10,7 @@ struct Probe: ParsableCommand {
     @Flag(help: "Print JSON (with the per-frame timestamps).") var json = false
 
     func run() throws {
-        let info: VideoInfo
-        do { info = try VideoProbe.probe(video) } catch let error as VideoError {
-            throw ValidationError(error.description)
-        }
+        let info = try VideoProbe.probe(video)
         if json {
             print(try JSONText.encode(info))
         } else {

@@ -6,6 +6,8 @@
 // target (a broken index, an open GOP), it backs off to earlier keyframes and finally to
 // the start. Streams without usable timestamps are decoded from the start, counting.
 //
+// Damaged data is an error, not concealed (AV_EF_EXPLODE): a requested frame that does
+// not decode intact raises VideoError.corrupt; frames elsewhere in the file are unaffected.
 // Decoding uses FFmpeg's frame and slice threading (threads = 0 lets FFmpeg choose).
 // Memory: the reader holds one decoded frame and the decoder's own references and thread
 // queues, never the video; the caller receives frames one at a time.
@@ -54,6 +56,9 @@ public final class VideoReader {
             context.pointee.thread_count = Int32(max(0, threads))
             context.pointee.thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE
             context.pointee.pkt_timebase = demuxer.stream.pointee.time_base
+            // Report bitstream damage instead of concealing it: a concealed frame is a
+            // plausible-looking picture whose labels would be wrong.
+            context.pointee.err_recognition |= AV_EF_EXPLODE
             status = avcodec_open2(context, demuxer.decoder, nil)
         }
         if status < 0 {

@@ -1,0 +1,85 @@
+import Synthetic
+import VideoIO
+import XCTest
+
+final class VideoErrorTests: XCTestCase {
+    var directory: String!
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "pt-errors-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: directory) }
+
+    private func probeError(_ path: String) -> VideoError? {
+        do { _ = try VideoProbe.probe(path); return nil } catch { return error as? VideoError }
+    }
+
+    private func writeVideo(_ name: String, fastStart: Bool, container: String = "mp4") throws -> String {
+        let clip = SyntheticClip(width: 128, height: 96, frameCount: 40)
+        var settings = VideoEncoderSettings(codec: .h264, width: 128, height: 96)
+        settings.fastStart = fastStart
+        settings.quality = 10
+        let path = "\(directory!)/\(name).\(container)"
+        try clip.write(to: path, settings: settings)
+        return path
+    }
+
+    private func truncate(_ path: String, keeping fraction: Double) throws -> String {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let out = path.replacingOccurrences(of: ".", with: "_cut.")
+        try data.prefix(Int(Double(data.count) * fraction)).write(to: URL(fileURLWithPath: out))
+        return out
+    }
+
+    func testEmptyFile() throws {
+        let path = "\(directory!)/empty.mp4"
+        FileManager.default.createFile(atPath: path, contents: Data())
+        XCTAssertEqual(probeError(path), .empty(path: path))
+        XCTAssertTrue(probeError(path)!.description.contains(path))
+    }
+
+    func testTextFileNamedMP4() throws {
+        let path = "\(directory!)/notes.mp4"
+        try "these are not frames\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let error = probeError(path)
+        XCTAssertEqual(error?.kind, "not-a-media-file")
+        XCTAssertTrue(error!.description.hasPrefix(path))
+    }
+
+    func testMissingFile() {
+        let path = "\(directory!)/nothing-here.mp4"
+        XCTAssertEqual(probeError(path)?.kind, "unreadable")
+    }
+
+    func testTruncatedMP4WithIndexAtTheEnd() throws {
+        let cut = try truncate(try writeVideo("tail", fastStart: false), keeping: 0.6)
+        let error = probeError(cut)
+        XCTAssertEqual(error?.kind, "truncated", "\(String(describing: error))")
+    }
+
+    func testTruncatedMP4WithIndexAtTheStart() throws {
+        let cut = try truncate(try writeVideo("head", fastStart: true), keeping: 0.6)
+        let error = probeError(cut)
+        XCTAssertEqual(error?.kind, "truncated", "\(String(describing: error))")
+        XCTAssertTrue(error!.description.contains("announces 40 frames"), error!.description)
+    }
+
+    func testCorruptPacketsAreReportedWhenDecoding() throws {
+        let path = try writeVideo("damaged", fastStart: true, container: "mkv")
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        // Overwrite the middle third of the payload with noise: the container stays readable.
+        var generator = SystemRandomNumberGenerator()
+        for i in (data.count / 3)..<(2 * data.count / 3) { data[i] = UInt8.random(in: 0...255, using: &generator) }
+        try data.write(to: URL(fileURLWithPath: path))
+        do {
+            let reader = try VideoReader(path: path)
+            try reader.readAll { _ in }
+            XCTFail("decoding a damaged stream succeeded")
+        } catch let error as VideoError {
+            XCTAssertTrue(["corrupt", "truncated", "not-a-media-file"].contains(error.kind), error.description)
+            XCTAssertTrue(error.description.contains(path))
+        }
+    }
+}
