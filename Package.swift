@@ -52,9 +52,9 @@ let package = Package(
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
-        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic"]),
-        .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic"]),
+        .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -2,10 +2,10 @@
 -- Never edit a migration that has shipped; change the schema by adding the next one.
 -- Times are Unix seconds (REAL). Paths are absolute. See Manifests/README.md.
 
--- One row per invocation of `pseudotrack ingest` or `pseudotrack run` (and per worker process).
+-- One row per invocation of `pseudotrack ingest` or `pseudotrack run` (its worker processes add to it).
 CREATE TABLE runs (
     id               INTEGER PRIMARY KEY,
-    command          TEXT    NOT NULL CHECK (command IN ('ingest', 'run', 'worker')),
+    command          TEXT    NOT NULL CHECK (command IN ('ingest', 'run')),
     engine_version   TEXT    NOT NULL,
     pipeline_sha256  TEXT    NOT NULL,
     pipeline_text    TEXT    NOT NULL,
@@ -14,7 +14,8 @@ CREATE TABLE runs (
     pid              INTEGER NOT NULL,
     workers          INTEGER NOT NULL DEFAULT 1,
     started_at       REAL    NOT NULL,
-    ended_at         REAL,
+    updated_at       REAL,                 -- the last recorded progress
+    ended_at         REAL,                 -- set when the run ends (NULL: running, or killed)
     end_state        TEXT    CHECK (end_state IN ('finished', 'interrupted', 'failed')),
     clips_done       INTEGER NOT NULL DEFAULT 0,
     frames_done      INTEGER NOT NULL DEFAULT 0

@@ -36,8 +36,9 @@ public final class ManifestDatabase: @unchecked Sendable {
         }
         let migrator = try ManifestSchema.migrator()
         if readOnly {
-            let applied = try queue.read { try migrator.appliedIdentifiers($0) }
+            let (applied, superseded) = try queue.read { (try migrator.appliedIdentifiers($0), try migrator.hasBeenSuperseded($0)) }
             if applied.isEmpty { throw ManifestError.incompatible(path: path, message: "no PseudoTrack schema") }
+            if superseded { throw ManifestError.incompatible(path: path, message: "written by a newer PseudoTrack; upgrade the engine") }
         } else {
             do {
                 if try queue.read({ try migrator.hasBeenSuperseded($0) }) {

@@ -46,6 +46,7 @@ extension ManifestDatabase {
                 }
                 if let hash = source.sha256,
                    let existing = try SourceRecord.fetchOne(db, sql: "SELECT * FROM sources WHERE sha256 = ? AND state = 'ingested'", arguments: [hash]) {
+                    try db.execute(sql: "DELETE FROM sources WHERE uri = ? AND state = 'failed'", arguments: [source.uri])
                     if existing.uri == source.uri {
                         outcomes.append(.alreadyIngested)
                     } else {

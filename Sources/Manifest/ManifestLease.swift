@@ -168,8 +168,7 @@ public final class ManifestLease: @unchecked Sendable {
 extension ManifestDatabase {
     /// Claims the next clip with work to do, or returns nil when nothing is claimable now
     /// (everything is done, failed, skipped, or running under a live lease).
-    public func claim(owner: LeaseOwner, duration: TimeInterval = 60, runId: Int64? = nil,
-                      stages: Set<String>? = nil) throws -> ManifestLease? {
+    public func claim(owner: LeaseOwner, duration: TimeInterval = 60, runId: Int64? = nil) throws -> ManifestLease? {
         try write { db in
             let now = Date().timeIntervalSince1970
             try Self.expireDeadLocalOwners(db)
@@ -229,13 +228,6 @@ extension ManifestDatabase {
         for text in owners {
             guard let owner = LeaseOwner(parsing: text), owner.isDeadLocalProcess else { continue }
             try db.execute(sql: "UPDATE tasks SET lease_expires_at = 0 WHERE state = 'running' AND lease_owner = ?", arguments: [text])
-        }
-    }
-
-    /// True while some task is pending or running (the run is not finished).
-    public func hasUnfinishedWork() throws -> Bool {
-        try read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE state = 'running')")!
         }
     }
 }

@@ -119,7 +119,7 @@ extension ManifestDatabase {
             status.failuresTotal = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sources WHERE state = 'failed'") ?? 0)
                 + (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE state = 'failed'") ?? 0)
             if let run = try RunRecord.fetchOne(db, sql: "SELECT * FROM runs WHERE command = 'run' ORDER BY id DESC LIMIT 1") {
-                let elapsed = max(1e-9, (run.endedAt ?? Date().timeIntervalSince1970) - run.startedAt)
+                let elapsed = max(1e-9, (run.endedAt ?? run.updatedAt ?? Date().timeIntervalSince1970) - run.startedAt)
                 status.lastRun = ManifestStatus.LastRun(id: run.id!, command: run.command, workers: run.workers,
                                                         startedAt: run.startedAt, endedAt: run.endedAt, endState: run.endState,
                                                         clipsDone: run.clipsDone, framesDone: run.framesDone,

@@ -20,9 +20,9 @@ public enum NetworkFileSystem {
         0x0102_1997: "9P",
         0x5346_414F: "AFS",
         0x6B41_4653: "kAFS",
-        0x1970_0426: "GlusterFS (FUSE)",
+        0x6573_5546: "FUSE (sshfs, GlusterFS, s3fs, …)",
         0x0000_7461_636F: "OCFS2",
-        0x0131_61D2: "BeeGFS",
+        0x1983_0326: "BeeGFS",
     ]
 
     /// The name of the network file system holding `path` (or its nearest existing

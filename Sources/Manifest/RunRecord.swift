@@ -16,6 +16,7 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     public var pid: Int32
     public var workers: Int
     public var startedAt: Double
+    public var updatedAt: Double?
     public var endedAt: Double?
     public var endState: String?
     public var clipsDone: Int
@@ -24,7 +25,7 @@ public struct RunRecord: Codable, Sendable, FetchableRecord, MutablePersistableR
     enum CodingKeys: String, CodingKey {
         case id, command, engineVersion = "engine_version", pipelineSha256 = "pipeline_sha256",
              pipelineText = "pipeline_text", seed, host, pid, workers, startedAt = "started_at",
-             endedAt = "ended_at", endState = "end_state", clipsDone = "clips_done", framesDone = "frames_done"
+             updatedAt = "updated_at", endedAt = "ended_at", endState = "end_state", clipsDone = "clips_done", framesDone = "frames_done"
     }
 
     public init(command: String, engineVersion: String, pipeline: ManifestPipeline, workers: Int) {
@@ -65,7 +66,7 @@ extension ManifestDatabase {
     /// is killed still reports what it did).
     public func count(run id: Int64, clips: Int, frames: Int) throws {
         try write { db in
-            try db.execute(sql: "UPDATE runs SET clips_done = clips_done + ?, frames_done = frames_done + ?, ended_at = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE runs SET clips_done = clips_done + ?, frames_done = frames_done + ?, updated_at = ? WHERE id = ?",
                            arguments: [clips, frames, Date().timeIntervalSince1970, id])
         }
     }

@@ -58,6 +58,16 @@ public struct ProceduralTexture: Sendable {
         rgb = out
     }
 
+    private init(width: Int, height: Int, rgb: [UInt8]) {
+        self.width = width; self.height = height; self.rgb = rgb
+    }
+
+    /// The same texture with every value mapped to gain · v + bias (another exposure).
+    public func toned(gain: Double, bias: Double) -> ProceduralTexture {
+        ProceduralTexture(width: width, height: height,
+                          rgb: rgb.map { UInt8(max(0, min(255, (Double($0) * gain + bias).rounded()))) })
+    }
+
     /// The `w × h` window whose top-left is at integer (`x`, `y`), wrapping around the edges.
     public func window(x: Int, y: Int, width w: Int, height h: Int) -> RGBImage {
         var out = [UInt8](repeating: 0, count: w * h * 3)

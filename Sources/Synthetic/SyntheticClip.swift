@@ -8,7 +8,7 @@ import VideoIO
 
 public struct SyntheticClip: Sendable {
     public enum Event: Sendable, Equatable {
-        /// From this frame on, a different texture (a cut to another shot).
+        /// From this frame on, a different texture in a darker, flatter tone (a cut to another shot).
         case sceneCut(atFrame: Int)
         /// These frames are uniform grey.
         case blank(frames: Range<Int>)
@@ -46,7 +46,9 @@ public struct SyntheticClip: Sendable {
             }
             var texture = first
             for case .sceneCut(let at) in events where t >= at {
-                if second == nil { second = ProceduralTexture(width: texW, height: texH, seed: seed &+ 7919, scale: 12) }
+                if second == nil {
+                    second = ProceduralTexture(width: texW, height: texH, seed: seed &+ 7919, scale: 12).toned(gain: 0.45, bias: 10)
+                }
                 texture = second!
             }
             let x = velocityX >= 0 ? velocityX * t : texW - width + velocityX * t

@@ -46,8 +46,9 @@ if [ $# -gt 0 ]; then
   videos=("$@")
 else
   shopt -s nullglob
-  if [ -d "$REPO/../shared/data/videos" ]; then
-    videos=("$REPO/../shared/data/videos"/*.mp4)
+  shared=$(cd "$REPO/.." && pwd)/shared/data/videos
+  if [ -d "$shared" ]; then
+    videos=("$shared"/*.mp4)
   else
     videos=("$REPO/samples"/*.mp4)
   fi

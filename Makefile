@@ -1,0 +1,35 @@
+# PseudoTrack. A newcomer on a fresh Debian/Ubuntu machine needs two commands:
+#   make demo   installs what is missing, builds, labels sample videos, prints a summary
+#   make test   builds (optimised) and runs every test
+SHELL := /bin/bash
+SWIFT ?= swift
+BIN := .build/release/pseudotrack
+DEMO := demo
+SAMPLES := samples
+
+.PHONY: demo test build deps bench clean
+
+deps:
+	bash ops/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product pseudotrack
+
+# Image code is 10-100x slower unoptimised: the tests are built in release with testing enabled.
+test: deps
+	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
+	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
+
+demo: build
+	bash ops/fetch-samples.sh $(SAMPLES)
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(BIN) ingest $(SAMPLES) --manifest $(DEMO)/manifest.sqlite
+	$(BIN) run --manifest $(DEMO)/manifest.sqlite --out $(DEMO)/out
+	@echo
+	$(BIN) status --manifest $(DEMO)/manifest.sqlite
+
+bench: build
+	bash ops/bench/decode.sh
+
+clean:
+	rm -rf .build $(DEMO) bench-results

@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+@testable import Manifest
+import XCTest
+
+/// A temporary manifest with a few clips, each with the stages a, b, c.
+class ManifestTestCase: XCTestCase {
+    var directory: String!
+    var manifest: ManifestDatabase!
+    let stages = ["a", "b", "c"]
+
+    override func setUpWithError() throws {
+        directory = NSTemporaryDirectory() + "pt-manifest-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        manifest = try ManifestDatabase(path: "\(directory!)/m.sqlite")
+        try manifest.adopt(ManifestPipeline(pipelineSha256: "p1", pipelineText: "stages: [a, b, c]", seed: 0, stageNames: stages))
+    }
+
+    override func tearDownWithError() throws {
+        manifest = nil
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Ingests `sources` fake sources with `clips` clips each.
+    @discardableResult
+    func addSources(_ sources: Int, clips: Int, maxAttempts: Int = 3) throws -> [IngestOutcome] {
+        let batch = try (0..<sources).map { s -> IngestedSource in
+            let hash = String(format: "%064x", s + 1)
+            let source = SourceRecord(kind: .video, uri: "/videos/\(s).mp4", sha256: hash, bytes: 100, state: .ingested,
+                                      runId: nil, ingestedAt: 0)
+            let video = try VideoRecord(sourceId: 0, viewIndex: 0, viewName: "main", path: "/videos/\(s).mp4", sha256: hash,
+                                        container: "mp4", codec: "h264", pixelFormat: "yuv420p", codedWidth: 64,
+                                        codedHeight: 48, width: 64, height: 48, frameRate: 25, frameCount: 100,
+                                        containerFrameCount: 100, duration: 4, rotation: 0, variableFrameRate: false,
+                                        timeBaseNum: 1, timeBaseDen: 25, timestamps: Array(0..<100))
+            let clipRecords = (0..<clips).map { c in
+                ClipRecord(sourceId: 0, clipIndex: c, frameStep: 1, frames: Array(c * 10..<c * 10 + 10), geometryJSON: "{}",
+                           storedWidth: 64, storedHeight: 48, scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, seed: Int64(c))
+            }
+            return IngestedSource(source: source, videos: [video], clips: clipRecords)
+        }
+        return try manifest.record(batch, stages: stages, maxAttempts: maxAttempts)
+    }
+
+    func taskStates() throws -> [String: Int] {
+        try manifest.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM tasks GROUP BY state").map {
+                ($0["state"] as String, $0["n"] as Int)
+            })
+        }
+    }
+
+    /// Moves a lease's expiry into the past, as if its worker had hung.
+    func expire(_ lease: ManifestLease) throws {
+        try manifest.write { db in
+            try db.execute(sql: "UPDATE tasks SET lease_expires_at = 1 WHERE lease_token = ?", arguments: [lease.token])
+        }
+    }
+}
