@@ -18,7 +18,7 @@ build: deps
 # Image code is 10-100x slower unoptimised: the tests are built in release with testing enabled.
 test: deps
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
-	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build
+	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing
 
 demo: build
 	bash ops/fetch-samples.sh $(SAMPLES)

@@ -5,6 +5,7 @@
 //   Imaging                        image buffers and per-pixel kernels
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
 //   Synthetic                      videos with known content (tests, demo without samples)
+//   Features                       SIFT keypoints and descriptors, corner scores
 //   Compression                    zstd for manifest artifacts and shards
 //   Checksums                      SHA-256/SHA-1 digests (libcrypto)
 //   Manifest                       the SQLite manifest: schema, leases, artifacts
@@ -35,6 +36,7 @@ let package = Package(
 
         .target(name: "Imaging"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
+        .target(name: "Features", dependencies: ["Imaging"]),
         .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
         .target(name: "Checksums", dependencies: ["CCrypto"]),
@@ -42,15 +44,16 @@ let package = Package(
                 dependencies: ["Compression", "Checksums", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
                 resources: [.process("migrations")]),
         .target(name: "Pipeline",
-                dependencies: ["Imaging", "VideoIO", "Manifest", "Compression", "Yams",
+                dependencies: ["Imaging", "VideoIO", "Features", "Manifest", "Compression", "Yams",
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic",
+                          dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", "Features",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Imaging"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
