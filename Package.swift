@@ -2,6 +2,7 @@
 // PseudoTrack: a data engine that turns real video corpora into pseudo-labelled
 // point-tracking training data. Modules, bottom to top:
 //   CFFmpeg, CZstd, COpenBLAS      system libraries found with pkg-config
+//   Seeding                        deterministic random numbers derived from names
 //   Imaging                        image buffers and per-pixel kernels
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
 //   Synthetic                      videos with known content (tests, demo without samples)
@@ -36,7 +37,8 @@ let package = Package(
 
         .target(name: "Imaging"),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
-        .target(name: "Features", dependencies: ["Imaging"]),
+        .target(name: "Seeding"),
+        .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
         .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
         .target(name: "Checksums", dependencies: ["CCrypto"]),
@@ -44,7 +46,7 @@ let package = Package(
                 dependencies: ["Compression", "Checksums", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
                 resources: [.process("migrations")]),
         .target(name: "Pipeline",
-                dependencies: ["Imaging", "VideoIO", "Features", "Manifest", "Compression", "Yams",
+                dependencies: ["Imaging", "VideoIO", "Features", "Seeding", "Manifest", "Compression", "Yams",
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
@@ -53,10 +55,10 @@ let package = Package(
                                          .product(name: "Logging", package: "swift-log")]),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
-        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Imaging"]),
+        .testTarget(name: "FeaturesTests", dependencies: ["Features", "Imaging", "Seeding", "Synthetic"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

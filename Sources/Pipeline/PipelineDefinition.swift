@@ -10,11 +10,12 @@ import Yams
 public struct PipelineDefinition: Sendable {
     public var version: Int = 1
     public var seed: Int64 = 0
-    public var stages: [String] = ["decode-check"]
+    public var stages: [String] = ["decode-check", "points"]
     public var clips = ClipsSection()
     public var decode = DecodeSection()
     public var run = RunSection()
     public var decodeCheck = DecodeCheckConfiguration()
+    public var points = PointsConfiguration()
     /// The exact text the definition was read from, and its SHA-256.
     public var text: String = ""
     public var sha256: String = ""
@@ -43,7 +44,7 @@ public struct PipelineDefinition: Sendable {
             throw PipelineError.invalid(path: path, message: "the top level must be a mapping")
         }
         let reader = YAMLSection(path: path, prefix: "", mapping: root)
-        try reader.allow(["version", "seed", "stages", "clips", "decode", "run", "decode_check"])
+        try reader.allow(["version", "seed", "stages", "clips", "decode", "run", "decode_check", "points"])
         definition.version = try reader.int("version") ?? 1
         guard definition.version == 1 else { throw PipelineError.invalid(path: path, message: "version \(definition.version) is not supported (this engine reads version 1)") }
         definition.seed = Int64(try reader.int("seed") ?? 0)
@@ -52,6 +53,7 @@ public struct PipelineDefinition: Sendable {
         if let s = try reader.section("decode") { definition.decode = try DecodeSection(s) }
         if let s = try reader.section("run") { definition.run = try RunSection(s) }
         if let s = try reader.section("decode_check") { definition.decodeCheck = try DecodeCheckConfiguration(s) }
+        if let s = try reader.section("points") { definition.points = try PointsConfiguration(s) }
         let known = Set(StageCatalog.names)
         for stage in definition.stages where !known.contains(stage) {
             throw PipelineError.invalid(path: path, message: "stages: unknown stage '\(stage)' (this engine has: \(StageCatalog.names.joined(separator: ", ")))")

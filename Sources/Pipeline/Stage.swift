@@ -5,6 +5,7 @@
 
 import Imaging
 import Manifest
+import Seeding
 
 /// What a stage is given for one clip.
 public struct StageInput {
@@ -41,11 +42,12 @@ public protocol Stage: Sendable {
 
 /// The stages this engine has, and how a pipeline definition configures each.
 public enum StageCatalog {
-    public static let names = ["decode-check"]
+    public static let names = ["decode-check", "points"]
 
     public static func make(_ name: String, pipeline: PipelineDefinition) throws -> Stage {
         switch name {
         case "decode-check": return DecodeCheckStage(configuration: pipeline.decodeCheck)
+        case "points": return PointsStage(configuration: pipeline.points)
         default: throw PipelineError.invalid(path: "<pipeline>", message: "unknown stage '\(name)'")
         }
     }

@@ -9,6 +9,7 @@ import Foundation
 import Imaging
 import Logging
 import Manifest
+import Seeding
 import VideoIO
 
 /// What one worker did.

@@ -1,5 +1,6 @@
 import Imaging
 import Manifest
+import Seeding
 @testable import Pipeline
 import Synthetic
 import XCTest

@@ -1,0 +1,180 @@
+// Query selection: which points of a clip get labelled. CoTracker3 trains on queries
+// that SIFT finds on 8 frames from the first quarter of each clip (384 of them), since
+// SIFT points are the ones its teachers track well (Karaev et al., "CoTracker3", 2024,
+// §3.3). This follows it and improves on it:
+//   spread        strongest first with non-maximum suppression at `minDistance` within a
+//                 frame, taken round-robin across the frames, so points cover the frames
+//                 instead of crowding on one texture;
+//   trackability  SIFT blobs whose structure-tensor λ_min over the trackers' window is
+//                 below `minEigenvalue`, or that lie within `border` of the frame edge,
+//                 are dropped: blobs on flat regions are hard for patch trackers;
+//   fallback      when fewer than `count` survive, Shi–Tomasi corners of the same frames
+//                 fill up, under the same suppression (CoTracker3 fills with random
+//                 points and masks them out of the loss; no label is spent on them here);
+//   grid mode     a jittered uniform grid instead, for unbiased sampling.
+// Every draw comes from the clip's seeded generator: the same clip, the same queries.
+
+import Imaging
+import Seeding
+
+public struct QuerySelectionConfiguration: Sendable, Equatable {
+    public enum Mode: String, Sendable { case sift, grid }
+    public var mode: Mode = .sift
+    /// Queries per clip (N).
+    public var count = 384
+    /// Frames SIFT runs on, drawn from the first `firstFraction` of the clip.
+    public var frames = 8
+    public var firstFraction = 0.25
+    /// Minimum distance between two queries of one frame, pixels.
+    public var minDistance: Float = 6
+    /// Queries keep this far from the frame edge, pixels.
+    public var border = 10
+    /// Half-size of the trackers' window for the trackability test (21×21, the
+    /// Lucas–Kanade default).
+    public var trackabilityRadius = 10
+    /// Minimum λ_min, (grey levels / pixel)², over that window.
+    public var minEigenvalue: Float = 4
+    /// Half-size of the Shi–Tomasi block for the fallback corners.
+    public var cornerRadius = 3
+    public init() {}
+}
+
+/// How a query was found.
+public enum QuerySource: UInt8, Sendable, CaseIterable {
+    case sift = 0, shiTomasi = 1, grid = 2
+    public var name: String { ["sift", "shi-tomasi", "grid"][Int(rawValue)] }
+}
+
+/// A query: frame t of the clip and a position in stored pixels (integer = pixel centre).
+public struct Query: Equatable, Sendable {
+    public var t: Int
+    public var x: Float
+    public var y: Float
+    /// Scale: SIFT's σ, the corner block radius, or the grid cell's half-width.
+    public var sigma: Float
+    public var orientation: Float
+    /// SIFT contrast, or λ_min for corners, 0 for grid points.
+    public var response: Float
+    public var source: QuerySource
+
+    public init(t: Int, x: Float, y: Float, sigma: Float, orientation: Float, response: Float, source: QuerySource) {
+        self.t = t; self.x = x; self.y = y; self.sigma = sigma; self.orientation = orientation
+        self.response = response; self.source = source
+    }
+}
+
+public final class QuerySelector {
+    public let configuration: QuerySelectionConfiguration
+    private let sift: SIFT
+
+    public init(configuration: QuerySelectionConfiguration, sift: SIFTConfiguration = SIFTConfiguration()) {
+        self.configuration = configuration
+        self.sift = SIFT(configuration: sift)
+    }
+
+    /// The clip frames queries are taken from: `frames` distinct indices drawn from the
+    /// first `firstFraction` of a clip of `length` frames (all of them if fewer), ascending.
+    public func queryFrames(length: Int, random: inout SeededGenerator) -> [Int] {
+        let span = max(1, Int((Double(length) * configuration.firstFraction).rounded(.up)))
+        var pool = Array(0..<min(span, length))
+        // Partial Fisher–Yates with the stable generator.
+        let take = min(configuration.frames, pool.count)
+        for i in 0..<take {
+            let j = random.int(in: i...(pool.count - 1))
+            pool.swapAt(i, j)
+        }
+        return Array(pool[0..<take]).sorted()
+    }
+
+    /// Selects queries on `frames` (the clip's grey frames, stored resolution).
+    public func select(frames: [GreyImage], random: inout SeededGenerator) -> [Query] {
+        guard !frames.isEmpty else { return [] }
+        let chosen = queryFrames(length: frames.count, random: &random)
+        switch configuration.mode {
+        case .grid: return grid(frames: chosen, width: frames[0].width, height: frames[0].height, random: &random)
+        case .sift: return siftQueries(frames: frames, chosen: chosen)
+        }
+    }
+
+    private func siftQueries(frames: [GreyImage], chosen: [Int]) -> [Query] {
+        let c = configuration
+        var suppressions = [PointSuppression](repeating: PointSuppression(minDistance: c.minDistance), count: chosen.count)
+        var perFrame: [[Query]] = []
+        for (k, t) in chosen.enumerated() {
+            let image = frames[t]
+            let candidates = sift.detect(image)
+                .filter { inside($0.x, $0.y, image) }
+                .sorted { $0.response > $1.response }
+            var kept: [Query] = []
+            for keypoint in candidates {
+                guard suppressions[k].isFree(SIMD2(keypoint.x, keypoint.y)) else { continue }
+                let score = StructureTensor.minEigenvalue(image, x: keypoint.x, y: keypoint.y, radius: c.trackabilityRadius)
+                guard score >= c.minEigenvalue else { continue }
+                suppressions[k].accept(SIMD2(keypoint.x, keypoint.y))
+                kept.append(Query(t: t, x: keypoint.x, y: keypoint.y, sigma: keypoint.sigma, orientation: keypoint.orientation,
+                                  response: keypoint.response, source: .sift))
+            }
+            perFrame.append(kept)
+        }
+        var selected = Self.roundRobin(perFrame, limit: c.count)
+        if selected.count < c.count {
+            var corners: [[Query]] = []
+            for (k, t) in chosen.enumerated() {
+                var kept: [Query] = []
+                let image = frames[t]
+                for corner in ShiTomasiCorners.detect(image, blockRadius: c.cornerRadius, minEigenvalue: c.minEigenvalue, border: c.border) {
+                    guard suppressions[k].isFree(SIMD2(corner.x, corner.y)) else { continue }
+                    let score = StructureTensor.minEigenvalue(image, x: corner.x, y: corner.y, radius: c.trackabilityRadius)
+                    guard score >= c.minEigenvalue else { continue }
+                    suppressions[k].accept(SIMD2(corner.x, corner.y))
+                    kept.append(Query(t: t, x: corner.x, y: corner.y, sigma: Float(c.cornerRadius), orientation: 0,
+                                      response: corner.score, source: .shiTomasi))
+                }
+                corners.append(kept)
+            }
+            selected += Self.roundRobin(corners, limit: c.count - selected.count)
+        }
+        return selected
+    }
+
+    private func inside(_ x: Float, _ y: Float, _ image: GreyImage) -> Bool {
+        let b = Float(configuration.border)
+        return x >= b && y >= b && x <= Float(image.width - 1) - b && y <= Float(image.height - 1) - b
+    }
+
+    /// Takes the best remaining point of each frame in turn, up to `limit`.
+    static func roundRobin(_ lists: [[Query]], limit: Int) -> [Query] {
+        var out: [Query] = []
+        var rank = 0
+        while out.count < limit {
+            var any = false
+            for list in lists where rank < list.count {
+                out.append(list[rank])
+                any = true
+                if out.count == limit { break }
+            }
+            if !any { break }
+            rank += 1
+        }
+        return out
+    }
+
+    private func grid(frames chosen: [Int], width: Int, height: Int, random: inout SeededGenerator) -> [Query] {
+        let c = configuration
+        let b = Float(c.border)
+        let areaW = Float(width - 1) - 2 * b, areaH = Float(height - 1) - 2 * b
+        guard areaW > 0, areaH > 0, c.count > 0 else { return [] }
+        let columns = max(1, Int((Double(c.count) * Double(areaW) / Double(areaH)).squareRoot().rounded(.up)))
+        let rows = max(1, (c.count + columns - 1) / columns)
+        let cellW = areaW / Float(columns), cellH = areaH / Float(rows)
+        var cells = Array(0..<(columns * rows))
+        for i in stride(from: cells.count - 1, to: 0, by: -1) { cells.swapAt(i, random.int(in: 0...i)) }
+        return cells.prefix(c.count).enumerated().map { k, cell in
+            let jx = Float(random.unit()) - 0.5, jy = Float(random.unit()) - 0.5
+            let x = b + (Float(cell % columns) + 0.5 + jx) * cellW
+            let y = b + (Float(cell / columns) + 0.5 + jy) * cellH
+            return Query(t: chosen[k % chosen.count], x: x, y: y, sigma: min(cellW, cellH) / 2, orientation: 0,
+                         response: 0, source: .grid)
+        }
+    }
+}
