@@ -34,8 +34,9 @@ public struct QuerySelectionConfiguration: Sendable, Equatable {
     public var trackabilityRadius = 10
     /// Minimum λ_min, (grey levels / pixel)², over that window.
     public var minEigenvalue: Float = 4
-    /// Half-size of the Shi–Tomasi block for the fallback corners.
-    public var cornerRadius = 3
+    /// Half-size of the Shi–Tomasi block for the fallback corners: 3×3, OpenCV's
+    /// goodFeaturesToTrack default; larger blocks move the peak into the corner's interior.
+    public var cornerRadius = 1
     public init() {}
 }
 

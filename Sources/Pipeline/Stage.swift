@@ -18,6 +18,10 @@ public struct StageInput {
     public var artifacts: [String: [UInt8]]
     /// Seeded by (run seed, source hash, clip index, stage name).
     public var random: SeededGenerator
+
+    public init(clip: ClipRecord, grey: [GreyImage], rgb: [RGBImage]?, artifacts: [String: [UInt8]], random: SeededGenerator) {
+        self.clip = clip; self.grey = grey; self.rgb = rgb; self.artifacts = artifacts; self.random = random
+    }
 }
 
 /// What a stage decided for one clip.

@@ -4,7 +4,7 @@ import XCTest
 final class GaussianBlurTests: XCTestCase {
     func testKernelMatchesOpenCVSizeAndSumsToOne() {
         let k = GaussianKernel(sigma: 1.6)
-        XCTAssertEqual(k.taps.count * 2 - 1, 13, "round(8σ + 1) | 1")
+        XCTAssertEqual(k.taps.count * 2 - 1, 15, "round(8σ + 1) | 1 = 14 | 1")
         XCTAssertEqual(k.taps[0] + 2 * k.taps.dropFirst().reduce(0, +), 1, accuracy: 1e-6)
         XCTAssertEqual(GaussianKernel(sigma: 1.2489996).taps.count * 2 - 1, 11)
     }

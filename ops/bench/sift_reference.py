@@ -12,7 +12,8 @@ What it measures, on K frames spread over each input video (nothing downscaled):
    -1 (OpenCV maps doubled-image pixel c to c/2, the pixel-centre map of its bilinear
    enlargement is c/2 - 0.25; PseudoTrack reports the exact pixel-centre position); and
    shifted by -0.25 px for every octave (all of OpenCV's octaves are decimated from the
-   doubled image, so the same quarter pixel is in all of them).
+   doubled image, so the same quarter pixel is in all of them). The 1 px criterion cannot
+   see a quarter pixel, so a second, tight one (0.05 px, sigma within 1%) is reported too.
    Diagnostics per OpenCV octave on every paired keypoint: median offset (ours - OpenCV),
    sigma ratio, orientation difference (under OpenCV's convention and under mirrored /
    opposite conventions), response ratio and the L2 distance between the two descriptors.
@@ -340,14 +341,27 @@ def strongest(kp, n):
     return np.argsort(-kp["response"], kind="stable")[:n]
 
 
-def agreement(cv, ours, top, radius, sigma_tol):
+SHIFTS = ("raw", "oct-1", "all")
+
+
+def agreement_modes(radius, sigma_tol, tight_radius, tight_sigma_tol):
+    """(name, coordinate shift, radius, sigma tolerance): the brief's criterion, then a tight
+    one that can tell a quarter-pixel offset apart."""
+    modes = [(m, m, radius, sigma_tol) for m in SHIFTS]
+    if tight_radius > 0:
+        modes += [(m + " tight", m, tight_radius, tight_sigma_tol) for m in SHIFTS]
+    return modes
+
+
+def agreement(cv, ours, top, modes):
     """Fractions of OpenCV's `top` strongest with a PseudoTrack counterpart, and the reverse,
-    for each coordinate variant. The sigma tolerance is relative to OpenCV's size/2."""
+    for each (name, coordinate shift, radius, sigma tolerance) in `modes`. The sigma
+    tolerance is relative to OpenCV's size/2."""
     res = {}
     ours_index = Index(ours)
     cv_top = strongest(cv, top)
     ours_top = strongest(ours, top)
-    for mode in ("raw", "oct-1", "all"):
+    for name, mode, radius, sigma_tol in modes:
         cx, cy = shifted_cv(cv, mode)
         hit = 0
         for i in cv_top:
@@ -360,7 +374,7 @@ def agreement(cv, ours, top, radius, sigma_tol):
             idx, _ = cv_index.near(ours["x"][j], ours["y"][j], radius)
             if idx.size and np.any(np.abs(ours["sigma"][j] - cv["sigma"][idx]) <= sigma_tol * cv["sigma"][idx]):
                 back += 1
-        res[mode] = {"cv_found": hit, "cv_n": int(len(cv_top)), "ours_found": back, "ours_n": int(len(ours_top))}
+        res[name] = {"cv_found": hit, "cv_n": int(len(cv_top)), "ours_found": back, "ours_n": int(len(ours_top))}
     return res
 
 
@@ -584,6 +598,9 @@ def main():
     ap.add_argument("--top", type=int, default=500, help="strongest keypoints checked for agreement (default 500)")
     ap.add_argument("--radius", type=float, default=1.0, help="agreement distance in px (default 1)")
     ap.add_argument("--sigma-tol", type=float, default=0.2, help="agreement sigma tolerance, relative (default 0.2)")
+    ap.add_argument("--tight-radius", type=float, default=0.05,
+                    help="radius of the second, tight agreement criterion in px (default 0.05; 0 = off)")
+    ap.add_argument("--tight-sigma-tol", type=float, default=0.01, help="its sigma tolerance (default 0.01)")
     ap.add_argument("--ratio", type=float, default=0.8, help="Lowe's ratio (default 0.8)")
     ap.add_argument("--match-tol", type=float, default=2.0, help="correct-match distance in px (default 2)")
     ap.add_argument("--skip-agreement", action="store_true")
@@ -594,6 +611,7 @@ def main():
     args = ap.parse_args()
 
     cv2.setNumThreads(1)
+    modes = agreement_modes(args.radius, args.sigma_tol, args.tight_radius, args.tight_sigma_tol)
     engine = Engine(args.pseudotrack, args.timeout)
     if not (args.skip_agreement and args.skip_matching) and not engine.supports("points"):
         sys.exit(f"error: {engine.label} has no `points` subcommand (`points --help` does not document it); rebuild it")
@@ -611,7 +629,8 @@ def main():
         "opencv": cv2.__version__, "numpy": np.__version__, "python": platform.python_version(),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
         "settings": {k: getattr(args, k) for k in ("frames_per_video", "match_frames_per_video", "runs", "top",
-                                                     "radius", "sigma_tol", "ratio", "match_tol")},
+                                                     "radius", "sigma_tol", "tight_radius", "tight_sigma_tol",
+                                                     "ratio", "match_tol")},
         "opencv_sift": {"nOctaveLayers": 3, "contrastThreshold": 0.04, "edgeThreshold": 10, "sigma": 1.6},
         "inputs": [], "agreement": {}, "pair_diagnostics": {}, "flip_check": {}, "matching": {}, "speed": {},
     }
@@ -638,7 +657,7 @@ def main():
                     kps, desc = sift.detectAndCompute(g, None)
                     cv = cv_arrays(kps, desc)
                     ours = engine.points(png, descriptors=True)
-                    a = agreement(cv, ours, args.top, args.radius, args.sigma_tol)
+                    a = agreement(cv, ours, args.top, modes)
                     pairs = pair_all(cv, ours, args.radius, args.sigma_tol)
                     pairs_list.append(pairs)
                     cv_list.append(cv)
@@ -700,7 +719,7 @@ def main():
     # ---- aggregate
     if agree_frames:
         overall = {}
-        for mode in ("raw", "oct-1", "all"):
+        for mode, _, _, _ in modes:
             cf = sum(f[mode]["cv_found"] for f in agree_frames)
             cn = sum(f[mode]["cv_n"] for f in agree_frames)
             of = sum(f[mode]["ours_found"] for f in agree_frames)
@@ -708,14 +727,15 @@ def main():
             overall[mode] = {"cv_to_ours": cf / cn if cn else None, "ours_to_cv": of / on if on else None}
         per_video = {}
         for f in agree_frames:
-            pv = per_video.setdefault(f["video"], {m: [0, 0, 0, 0] for m in ("raw", "oct-1", "all")})
+            pv = per_video.setdefault(f["video"], {m[0]: [0, 0, 0, 0] for m in modes})
             for mode in pv:
                 r = f[mode]
                 pv[mode] = [pv[mode][0] + r["cv_found"], pv[mode][1] + r["cv_n"], pv[mode][2] + r["ours_found"], pv[mode][3] + r["ours_n"]]
         result["agreement"] = {
             "note": "cv_to_ours: share of OpenCV's strongest with a PseudoTrack keypoint within radius and sigma tolerance; "
                     "ours_to_cv the reverse. Modes: raw OpenCV coordinates; 'oct-1': OpenCV's octave -1 moved by -0.25 px; "
-                    "'all': every OpenCV keypoint moved by -0.25 px.",
+                    "'all': every OpenCV keypoint moved by -0.25 px. 'tight' variants: radius %g px, sigma within %g%%."
+                    % (args.tight_radius, 100 * args.tight_sigma_tol),
             "overall": overall,
             "per_video": {v: {m: {"cv_to_ours": a[0] / a[1] if a[1] else None, "ours_to_cv": a[2] / a[3] if a[3] else None}
                               for m, a in pv.items()} for v, pv in per_video.items()},
@@ -747,13 +767,16 @@ def main():
     print()
     print(f"PseudoTrack SIFT vs OpenCV {cv2.__version__} SIFT  ({engine.label})")
     if agree_frames:
-        print(f"\nKeypoint agreement (top {args.top} by response, <= {args.radius} px, sigma within {args.sigma_tol:.0%}); "
-              "cv->ours / ours->cv")
-        print(f"{'video':28s} {'raw':>15s} {'oct-1 shifted':>15s} {'all shifted':>15s}")
+        crit = [("", f"<= {args.radius} px, sigma within {args.sigma_tol:.0%}")]
+        if args.tight_radius > 0:
+            crit.append((" tight", f"<= {args.tight_radius} px, sigma within {args.tight_sigma_tol:.0%}"))
         rows = list(result["agreement"]["per_video"].items()) + [("ALL", overall)]
-        for v, a in rows:
-            print(f"{v:28s} " + " ".join(f"{fmt(a[m]['cv_to_ours'], '.3f'):>7s}/{fmt(a[m]['ours_to_cv'], '.3f'):<7s}"
-                                          for m in ("raw", "oct-1", "all")))
+        for suffix, text in crit:
+            print(f"\nKeypoint agreement (top {args.top} by response, {text}); cv->ours / ours->cv")
+            print(f"{'video':28s} {'raw':>15s} {'oct-1 shifted':>15s} {'all shifted':>15s}")
+            for v, a in rows:
+                print(f"{v:28s} " + " ".join(f"{fmt(a[m + suffix]['cv_to_ours'], '.3f'):>7s}/{fmt(a[m + suffix]['ours_to_cv'], '.3f'):<7s}"
+                                              for m in SHIFTS))
         print("\nPaired keypoints by OpenCV octave (ours - OpenCV; every OpenCV keypoint, nearest of ours within radius)")
         print(f"{'octave':>6s} {'cv kps':>7s} {'paired':>7s} {'dx med':>7s} {'dy med':>7s} {'@med':>6s} {'σ ratio':>8s} "
               f"{'dθ med':>7s} {'dθ≤1°':>6s} {'mirror':>7s} {'resp ratio':>10s} {'desc L2':>8s} {'L2≤1':>6s}")

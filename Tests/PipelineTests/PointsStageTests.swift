@@ -1,0 +1,56 @@
+import Features
+import GRDB
+import Imaging
+import Manifest
+import Pipeline
+import Seeding
+import Synthetic
+import VideoIO
+import XCTest
+
+final class PointsStageTests: XCTestCase {
+    func testArtifactRoundTripsAndTooFewPointsSkips() throws {
+        let frames = SyntheticClip(width: 160, height: 120, frameCount: 12).frames().map { $0.grey() }
+        let clip = ClipRecord(sourceId: 1, clipIndex: 0, frameStep: 1, frames: Array(0..<12), geometryJSON: "{}",
+                              storedWidth: 160, storedHeight: 120, scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, seed: 0)
+        let stage = PointsStage(configuration: PointsConfiguration())
+        let outcome = try stage.run(StageInput(clip: clip, grey: frames, rgb: nil, artifacts: [:], random: SeededGenerator(seed: 5)))
+        guard case .done(let artifacts) = outcome else { return XCTFail("\(outcome)") }
+        let queries = try PointsStage.decode(artifacts[0].bytes)
+        XCTAssertGreaterThan(queries.count, 32)
+        let bundle = try TensorBundle(decoding: artifacts[0].bytes)
+        XCTAssertEqual(bundle.shape("queries"), [queries.count, 3])
+        XCTAssertEqual(bundle.metadata["source_codes"], "0=sift,1=shi-tomasi,2=grid")
+
+        let flat = [GreyImage](repeating: GreyImage(width: 160, height: 120, value: 60), count: 12)
+        let skipped = try stage.run(StageInput(clip: clip, grey: flat, rgb: nil, artifacts: [:], random: SeededGenerator(seed: 5)))
+        guard case .skipped(let reason, _) = skipped else { return XCTFail("\(skipped)") }
+        XCTAssertTrue(reason.hasPrefix("too-few-trackable-points: 0 found"), reason)
+    }
+
+    func testPointsRunInsideTheWorker() throws {
+        let directory = NSTemporaryDirectory() + "pt-points-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try SyntheticClip(width: 160, height: 120, frameCount: 48, seed: 8)
+            .write(to: directory + "/v.mp4", settings: VideoEncoderSettings(codec: .h264, width: 160, height: 120))
+        let definition = try PipelineDefinition.parse("""
+            stages: [decode-check, points]
+            clips: {length: 24}
+            points: {count: 64}
+            """)
+        let manifest = try ManifestDatabase(path: directory + "/m.sqlite")
+        try manifest.adopt(ManifestPipeline(pipelineSha256: definition.sha256, pipelineText: definition.text,
+                                            seed: definition.seed, stageNames: definition.stages))
+        _ = try Ingestor(manifest: manifest, pipeline: definition).ingest([directory + "/v.mp4"], runId: nil)
+        _ = try StageRunner(manifest: manifest, pipeline: definition, runId: nil).run()
+        XCTAssertEqual(try manifest.status().clips.done, 2)
+        for clip in 1...2 {
+            let artifact = try XCTUnwrap(try manifest.artifact(clip: Int64(clip), name: "points"))
+            XCTAssertEqual(artifact.format, "points.v1+safetensors")
+            let queries = try PointsStage.decode(try artifact.payload())
+            XCTAssertEqual(queries.count, 64)
+            XCTAssertTrue(queries.allSatisfy { $0.t < 6 })
+        }
+    }
+}
