@@ -1,8 +1,10 @@
 // swift-tools-version:6.0
 // PseudoTrack: a data engine that turns real video corpora into pseudo-labelled
 // point-tracking training data. Modules, bottom to top:
-//   CFFmpeg, CZstd, COpenBLAS      system libraries found with pkg-config
+//   CFFmpeg, CZstd, COpenBLAS,     system libraries found with pkg-config
+//   CCrypto; CPlatform             statfs and cpuid
 //   Seeding                        deterministic random numbers derived from names
+//   ImagingKernels(AVX2)           filter inner loops, compiled for SSE2 and for AVX2
 //   Imaging                        image buffers and per-pixel kernels
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
 //   Synthetic                      videos with known content (tests, demo without samples)
@@ -31,11 +33,13 @@ let package = Package(
                        providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev", "libswscale-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CFileSystem"),
+        .systemLibrary(name: "CPlatform"),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas lapacke",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
-        .target(name: "Imaging"),
+        .target(name: "ImagingKernels"),
+        .target(name: "ImagingKernelsAVX2", swiftSettings: [.unsafeFlags(["-target-cpu", "haswell"])]),
+        .target(name: "Imaging", dependencies: ["ImagingKernels", "ImagingKernelsAVX2", "CPlatform"]),
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
@@ -43,7 +47,7 @@ let package = Package(
         .target(name: "Compression", dependencies: ["CZstd"]),
         .target(name: "Checksums", dependencies: ["CCrypto"]),
         .target(name: "Manifest",
-                dependencies: ["Compression", "Checksums", "CFileSystem", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["Compression", "Checksums", "CPlatform", .product(name: "GRDB", package: "GRDB.swift")],
                 resources: [.process("migrations")]),
         .target(name: "Pipeline",
                 dependencies: ["Imaging", "VideoIO", "Features", "Seeding", "Manifest", "Compression", "Yams",

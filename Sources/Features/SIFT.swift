@@ -15,6 +15,7 @@ public final class SIFT {
     public let configuration: SIFTConfiguration
     private let space: SIFTScaleSpace
     private var histogram: [Float] = []
+    private var samples: [Float] = []
 
     public init(configuration: SIFTConfiguration = SIFTConfiguration()) {
         self.configuration = configuration
@@ -33,7 +34,7 @@ public final class SIFT {
         var out = [Float](repeating: 0, count: keypoints.count * SIFTDescriptor.length)
         out.withUnsafeMutableBufferPointer { buffer in
             for (i, keypoint) in keypoints.enumerated() {
-                SIFTDescriptor.describe(keypoint, in: space, histogram: &histogram,
+                SIFTDescriptor.describe(keypoint, in: space, histogram: &histogram, samples: &samples,
                                         out: buffer.baseAddress! + i * SIFTDescriptor.length)
             }
         }

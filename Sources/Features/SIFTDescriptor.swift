@@ -17,9 +17,10 @@ struct SIFTDescriptor {
     static let cellFactor: Float = 3
     static let clip: Float = 0.2
 
-    /// Writes the descriptor of `keypoint` into `out[0..<128]`. `histogram` is scratch.
+    /// Writes the descriptor of `keypoint` into `out[0..<128]`. `histogram` and `samples`
+    /// are scratch, reused across keypoints.
     static func describe(_ keypoint: SIFTKeypoint, in space: SIFTScaleSpace, histogram: inout [Float],
-                         out: UnsafeMutablePointer<Float>) {
+                         samples: inout [Float], out: UnsafeMutablePointer<Float>) {
         let d = width, n = bins
         let image = space.gaussians[keypoint.pyramidOctave][keypoint.layer]
         let w = image.width, h = image.height
@@ -41,48 +42,77 @@ struct SIFTDescriptor {
         for i in -radius...radius {
             axisWeight[i + radius] = expf(Float(i * i) / (histWidth * histWidth) * expScale)
         }
-        histogram.withUnsafeMutableBufferPointer { hist in
-            for i in 0..<histogramCount { hist[i] = 0 }
+        // Pass 1: the samples inside the rotated grid, with their gradients and bins.
+        let capacity = (2 * radius + 1) * (2 * radius + 1) + 8
+        if samples.count < 6 * capacity { samples = [Float](repeating: 0, count: 6 * capacity) }
+        var count = 0
+        samples.withUnsafeMutableBufferPointer { buffer in
+            let gx = buffer.baseAddress!, gy = gx + capacity, weight = gy + capacity
+            let rbins = weight + capacity, cbins = rbins + capacity
             image.pixels.withUnsafeBufferPointer { img in
                 for i in -radius...radius {
                     let y = py + i
                     if y <= 0 || y >= h - 1 { continue }
                     let row = img.baseAddress! + y * w
+                    let wy = axisWeight[i + radius]
                     for j in -radius...radius {
                         let cRot = Float(j) * cosT - Float(i) * sinT
                         let rRot = Float(j) * sinT + Float(i) * cosT
-                        var rbin = rRot + Float(d / 2) - 0.5
-                        var cbin = cRot + Float(d / 2) - 0.5
+                        let rbin = rRot + Float(d / 2) - 0.5
+                        let cbin = cRot + Float(d / 2) - 0.5
                         let x = px + j
                         guard rbin > -1 && rbin < Float(d) && cbin > -1 && cbin < Float(d) && x > 0 && x < w - 1 else { continue }
-                        let dx = row[x + 1] - row[x - 1]
-                        let dy = row[x - w] - row[x + w]
-                        let magnitude = (dx * dx + dy * dy).squareRoot() * axisWeight[i + radius] * axisWeight[j + radius]
-                        var obin = (fastAtan2Degrees(dy, dx) - angle) * binsPerDegree
-                        let r0 = Int(rbin.rounded(.down)), c0 = Int(cbin.rounded(.down))
-                        var o0 = Int(obin.rounded(.down))
-                        rbin -= Float(r0); cbin -= Float(c0); obin -= Float(o0)
-                        if o0 < 0 { o0 += n }
-                        if o0 >= n { o0 -= n }
-                        let vR1 = magnitude * rbin, vR0 = magnitude - vR1
-                        let vRC11 = vR1 * cbin, vRC10 = vR1 - vRC11
-                        let vRC01 = vR0 * cbin, vRC00 = vR0 - vRC01
-                        let vRCO111 = vRC11 * obin, vRCO110 = vRC11 - vRCO111
-                        let vRCO101 = vRC10 * obin, vRCO100 = vRC10 - vRCO101
-                        let vRCO011 = vRC01 * obin, vRCO010 = vRC01 - vRCO011
-                        let vRCO001 = vRC00 * obin, vRCO000 = vRC00 - vRCO001
-                        let idx = ((r0 + 1) * (d + 2) + c0 + 1) * (n + 2) + o0
-                        hist[idx] += vRCO000
-                        hist[idx + 1] += vRCO001
-                        hist[idx + (n + 2)] += vRCO010
-                        hist[idx + (n + 3)] += vRCO011
-                        hist[idx + (d + 2) * (n + 2)] += vRCO100
-                        hist[idx + (d + 2) * (n + 2) + 1] += vRCO101
-                        hist[idx + (d + 3) * (n + 2)] += vRCO110
-                        hist[idx + (d + 3) * (n + 2) + 1] += vRCO111
+                        gx[count] = row[x + 1] - row[x - 1]
+                        gy[count] = row[x - w] - row[x + w]
+                        weight[count] = wy * axisWeight[j + radius]
+                        rbins[count] = rbin
+                        cbins[count] = cbin
+                        count += 1
                     }
                 }
             }
+            // Pass 2: orientation and weighted magnitude, eight samples at a time.
+            let orientation = cbins + capacity
+            for k in count..<((count + 7) & ~7) { gx[k] = 0; gy[k] = 0; weight[k] = 0 }
+            var k = 0
+            while k < count {
+                let x = UnsafeRawPointer(gx + k).loadUnaligned(as: SIMD8<Float>.self)
+                let y = UnsafeRawPointer(gy + k).loadUnaligned(as: SIMD8<Float>.self)
+                let wk = UnsafeRawPointer(weight + k).loadUnaligned(as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(orientation + k).storeBytes(of: fastAtan2Degrees(y, x), as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(weight + k).storeBytes(of: (x * x + y * y).squareRoot() * wk, as: SIMD8<Float>.self)
+                k += 8
+            }
+            // Pass 3: trilinear accumulation. Bins are above −1 (rows, columns) and above
+            // −n (orientation), so floor is a truncation after an offset.
+            histogram.withUnsafeMutableBufferPointer { hist in
+                for i in 0..<histogramCount { hist[i] = 0 }
+                for k in 0..<count {
+                    var rbin = rbins[k], cbin = cbins[k]
+                    var obin = (orientation[k] - angle) * binsPerDegree
+                    let magnitude = weight[k]
+                    let r0 = Int(rbin + 1) - 1, c0 = Int(cbin + 1) - 1
+                    var o0 = Int(obin + Float(n)) - n
+                    rbin -= Float(r0); cbin -= Float(c0); obin -= Float(o0)
+                    if o0 < 0 { o0 += n }
+                    if o0 >= n { o0 -= n }
+                    let vR1 = magnitude * rbin, vR0 = magnitude - vR1
+                    let vRC11 = vR1 * cbin, vRC10 = vR1 - vRC11
+                    let vRC01 = vR0 * cbin, vRC00 = vR0 - vRC01
+                    let vRCO111 = vRC11 * obin, vRCO110 = vRC11 - vRCO111
+                    let vRCO101 = vRC10 * obin, vRCO100 = vRC10 - vRCO101
+                    let vRCO011 = vRC01 * obin, vRCO010 = vRC01 - vRCO011
+                    let vRCO001 = vRC00 * obin, vRCO000 = vRC00 - vRCO001
+                    let idx = ((r0 + 1) * (d + 2) + c0 + 1) * (n + 2) + o0
+                    hist[idx] += vRCO000
+                    hist[idx + 1] += vRCO001
+                    hist[idx + (n + 2)] += vRCO010
+                    hist[idx + (n + 3)] += vRCO011
+                    hist[idx + (d + 2) * (n + 2)] += vRCO100
+                    hist[idx + (d + 2) * (n + 2) + 1] += vRCO101
+                    hist[idx + (d + 3) * (n + 2)] += vRCO110
+                    hist[idx + (d + 3) * (n + 2) + 1] += vRCO111
+                }
             // Orientation bins wrap around; cells copy out of the padded grid.
             for i in 0..<d {
                 for j in 0..<d {
@@ -91,6 +121,7 @@ struct SIFTDescriptor {
                     hist[idx + 1] += hist[idx + n + 1]
                     for k in 0..<n { out[(i * d + j) * n + k] = hist[idx + k] }
                 }
+            }
             }
         }
         var norm: Float = 0

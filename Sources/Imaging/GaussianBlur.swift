@@ -3,9 +3,15 @@
 //   kernel size  round(8σ + 1) rounded up to odd (OpenCV's size for float images: ±4σ),
 //   taps         exp(−x²/2σ²), normalised to sum 1,
 //   border       reflect-101 (…, 2, 1 | 0, 1, 2, …, n−1 | n−2, …), OpenCV's default.
-// Both passes accumulate eight pixels at a time (SIMD8) in registers over all taps and
-// use the kernel's symmetry, so a pair of taps costs one add and one multiply-add. The caller owns the
+// The inner loops (ImagingKernels.SeparableRows) accumulate eight pixels at a time in
+// registers over all taps and use the kernel's symmetry; an AVX2 build of them is used
+// where the CPU has it, with bit-identical results. The caller owns the
 // output and a scratch buffer and reuses them across frames: no allocation per call.
+
+import CPlatform
+import Foundation
+import ImagingKernels
+import ImagingKernelsAVX2
 
 public struct GaussianKernel: Equatable, Sendable {
     public let sigma: Double
@@ -26,6 +32,11 @@ public struct GaussianKernel: Equatable, Sendable {
 }
 
 public enum GaussianBlur {
+    /// The row kernels for this CPU: the AVX2 build where the CPU has AVX2 and FMA.
+    /// PSEUDOTRACK_NO_AVX2=1 forces the SSE2 build (to compare them).
+    static let useAVX2: Bool = pt_cpu_has_avx2_fma() != 0
+        && ProcessInfo.processInfo.environment["PSEUDOTRACK_NO_AVX2"] != "1"
+
     /// Blurs `source` into `destination` (same size; resized if not). `scratch` is reused.
     public static func apply(_ source: GreyImage, into destination: inout GreyImage, kernel: GaussianKernel,
                              scratch: inout [Float]) {
@@ -36,7 +47,9 @@ public enum GaussianBlur {
         let needed = w * h + paddedWidth
         if scratch.count < needed { scratch = [Float](repeating: 0, count: needed) }
         guard w > 0 && h > 0 else { return }
-        kernel.taps.withUnsafeBufferPointer { taps in
+        let avx2 = useAVX2
+        kernel.taps.withUnsafeBufferPointer { tapBuffer in
+            let taps = tapBuffer.baseAddress!
             source.pixels.withUnsafeBufferPointer { src in
                 scratch.withUnsafeMutableBufferPointer { tmpAll in
                     destination.pixels.withUnsafeMutableBufferPointer { dst in
@@ -45,18 +58,32 @@ public enum GaussianBlur {
                         // Horizontal pass: each row padded by reflection, then filtered.
                         for y in 0..<h {
                             let row = src.baseAddress! + y * w
-                            for x in 0..<w { pad[r + x] = row[x] }
-                            for d in 1...max(1, r) where r > 0 {
+                            (pad + r).update(from: row, count: w)
+                            var d = 1
+                            while d <= r {
                                 pad[r - d] = row[reflect(-d, w)]
                                 pad[r + w - 1 + d] = row[reflect(w - 1 + d, w)]
+                                d += 1
                             }
-                            horizontal(pad, into: tmp + y * w, width: w, taps: taps)
+                            if avx2 {
+                                ImagingKernelsAVX2.SeparableRows.horizontal(pad, into: tmp + y * w, width: w, taps: taps, radius: r)
+                            } else {
+                                ImagingKernels.SeparableRows.horizontal(pad, into: tmp + y * w, width: w, taps: taps, radius: r)
+                            }
                         }
-                        // Vertical pass: rows combined eight columns at a time.
-                        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * r + 2) { rows in
+                        // Vertical pass: the 2r + 1 rows around each output row.
+                        withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * r + 2) { rowsBuffer in
+                            let rows = rowsBuffer.baseAddress!
                             for y in 0..<h {
-                                vertical(tmp, row: y, width: w, height: h, taps: taps, rows: rows.baseAddress!,
-                                         into: dst.baseAddress! + y * w)
+                                for d in 0...r {
+                                    rows[2 * d] = UnsafePointer(tmp + reflect(y - d, h) * w)
+                                    rows[2 * d + 1] = UnsafePointer(tmp + reflect(y + d, h) * w)
+                                }
+                                if avx2 {
+                                    ImagingKernelsAVX2.SeparableRows.vertical(rows, into: dst.baseAddress! + y * w, width: w, taps: taps, radius: r)
+                                } else {
+                                    ImagingKernels.SeparableRows.vertical(rows, into: dst.baseAddress! + y * w, width: w, taps: taps, radius: r)
+                                }
                             }
                         }
                     }
@@ -80,73 +107,4 @@ public enum GaussianBlur {
         while i < 0 || i >= n { i = i < 0 ? -i : 2 * (n - 1) - i }
         return i
     }
-
-    /// out[x] = Σ_d taps[|d|] · pad[r + x + d] for a row padded by r on each side.
-    /// Eight outputs are accumulated in registers over all taps and stored once. (Written
-    /// as `acc += (a + b) * k`: `addProduct` becomes a libm fmaf call per lane on CPUs
-    /// the compiler may not assume have FMA. Measured 1.3–1.5× faster than sweeping the
-    /// row once per tap.)
-    @inline(__always)
-    private static func horizontal(_ pad: UnsafeMutablePointer<Float>, into out: UnsafeMutablePointer<Float>,
-                                   width w: Int, taps: UnsafeBufferPointer<Float>) {
-        let r = taps.count - 1
-        let raw = UnsafeRawPointer(pad)
-        let o = UnsafeMutableRawPointer(out)
-        var x = 0
-        while x + 8 <= w {
-            var acc = raw.loadUnaligned(fromByteOffset: (x + r) * 4, as: SIMD8<Float>.self) * taps[0]
-            var d = 1
-            while d <= r {
-                let a = raw.loadUnaligned(fromByteOffset: (x + r - d) * 4, as: SIMD8<Float>.self)
-                let b = raw.loadUnaligned(fromByteOffset: (x + r + d) * 4, as: SIMD8<Float>.self)
-                acc += (a + b) * taps[d]
-                d += 1
-            }
-            o.storeBytes(of: acc, toByteOffset: x * 4, as: SIMD8<Float>.self)
-            x += 8
-        }
-        while x < w {
-            var acc = pad[x + r] * taps[0]
-            var d = 1
-            while d <= r { acc += taps[d] * (pad[x + r - d] + pad[x + r + d]); d += 1 }
-            out[x] = acc
-            x += 1
-        }
-    }
-
-    /// One output row from the 2r + 1 rows around it (reflected at the borders), eight
-    /// columns at a time in registers. `rows` is scratch for the 2r + 2 row pointers.
-    @inline(__always)
-    private static func vertical(_ src: UnsafeMutablePointer<Float>, row y: Int, width w: Int, height h: Int,
-                                 taps: UnsafeBufferPointer<Float>, rows: UnsafeMutablePointer<UnsafePointer<Float>>,
-                                 into out: UnsafeMutablePointer<Float>) {
-        let r = taps.count - 1
-        for d in 0...r {
-            rows[2 * d] = UnsafePointer(src + reflect(y - d, h) * w)
-            rows[2 * d + 1] = UnsafePointer(src + reflect(y + d, h) * w)
-        }
-        let o = UnsafeMutableRawPointer(out)
-        var x = 0
-        while x + 8 <= w {
-            var acc = UnsafeRawPointer(rows[0]).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self) * taps[0]
-            var d = 1
-            while d <= r {
-                let a = UnsafeRawPointer(rows[2 * d]).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
-                let b = UnsafeRawPointer(rows[2 * d + 1]).loadUnaligned(fromByteOffset: x * 4, as: SIMD8<Float>.self)
-                acc += (a + b) * taps[d]
-                d += 1
-            }
-            o.storeBytes(of: acc, toByteOffset: x * 4, as: SIMD8<Float>.self)
-            x += 8
-        }
-        while x < w {
-            var acc = rows[0][x] * taps[0]
-            var d = 1
-            while d <= r { acc += taps[d] * (rows[2 * d][x] + rows[2 * d + 1][x]); d += 1 }
-            out[x] = acc
-            x += 1
-        }
-    }
 }
-
-import Foundation

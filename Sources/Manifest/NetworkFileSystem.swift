@@ -4,7 +4,7 @@
 // wrong"); several writers there can corrupt the manifest silently. The file system
 // is identified by statfs's magic number, as Linux's statfs(2) lists them.
 
-import CFileSystem
+import CPlatform
 import Foundation
 
 public enum NetworkFileSystem {

@@ -1,0 +1,33 @@
+// What Swift's Glibc overlay does not expose: statfs(2) (the file system type of a path)
+// and the CPU's vector extensions (cpuid, xgetbv).
+#ifndef PSEUDOTRACK_CPLATFORM_SHIM_H
+#define PSEUDOTRACK_CPLATFORM_SHIM_H
+#include <sys/vfs.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+
+/// The f_type magic number of the file system holding `path`, or -1 on error.
+static inline long long pt_filesystem_magic(const char *path) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+    return (long long)info.f_type;
+}
+
+/// 1 when the CPU has AVX2 and FMA and the OS saves the AVX registers, else 0.
+static inline int pt_cpu_has_avx2_fma(void) {
+#if defined(__x86_64__)
+    unsigned int a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+    int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+    if (!(fma && osxsave && avx)) return 0;
+    unsigned int xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    if ((xcr0_lo & 6) != 6) return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+    return (b >> 5) & 1;
+#else
+    return 0;
+#endif
+}
+#endif

@@ -1,0 +1,1 @@
+../ImagingKernels/SeparableRows.swift
