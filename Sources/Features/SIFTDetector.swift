@@ -31,12 +31,29 @@ struct SIFTDetector {
                         above.pixels.withUnsafeBufferPointer { nxt in
                             for r in border..<(h - border) {
                                 let c0 = cur.baseAddress! + r * w, p0 = prv.baseAddress! + r * w, n0 = nxt.baseAddress! + r * w
-                                for c in border..<(w - border) {
+                                var c = border
+                                // Eight pixels at a time: only those above the threshold that are
+                                // the maximum or minimum of their own 3×3 go on to the full test.
+                                while c + 8 <= w - border {
+                                    var mask = Self.candidates(c0 + c, w, threshold)
+                                    while mask != 0 {
+                                        let lane = mask.trailingZeroBitCount
+                                        mask &= mask - 1
+                                        let x = c + lane
+                                        if Self.isExtremum(c0[x], x, w, c0, p0, n0),
+                                           var keypoint = refine(space, octave: o, layer: layer, r: r, c: x) {
+                                            orient(&keypoint, space: space, histogram: &histogram, into: &keypoints)
+                                        }
+                                    }
+                                    c += 8
+                                }
+                                while c < w - border {
                                     let v = c0[c]
-                                    guard abs(v) > threshold else { continue }
-                                    guard Self.isExtremum(v, c, w, c0, p0, n0) else { continue }
-                                    guard var keypoint = refine(space, octave: o, layer: layer, r: r, c: c) else { continue }
-                                    orient(&keypoint, space: space, histogram: &histogram, into: &keypoints)
+                                    if abs(v) > threshold, Self.isExtremum(v, c, w, c0, p0, n0),
+                                       var keypoint = refine(space, octave: o, layer: layer, r: r, c: c) {
+                                        orient(&keypoint, space: space, histogram: &histogram, into: &keypoints)
+                                    }
+                                    c += 1
                                 }
                             }
                         }
@@ -50,6 +67,29 @@ struct SIFTDetector {
             keypoints.removeSubrange(cap...)
         }
         return keypoints
+    }
+
+    /// A bit per lane of the eight pixels at p: |v| > threshold and v is ≥ (if positive) or
+    /// ≤ (if negative) its eight neighbours in its own layer. A necessary condition of
+    /// isExtremum, tested with vector compares.
+    @inline(__always)
+    static func candidates(_ p: UnsafePointer<Float>, _ w: Int, _ threshold: Float) -> UInt8 {
+        @inline(__always) func at(_ offset: Int) -> SIMD8<Float> {
+            UnsafeRawPointer(p + offset).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        let v = at(0)
+        let n1 = at(-1), n2 = at(1), n3 = at(-w - 1), n4 = at(-w), n5 = at(-w + 1), n6 = at(w - 1), n7 = at(w), n8 = at(w + 1)
+        @inline(__always) func larger(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .> a) }
+        @inline(__always) func smaller(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: b, where: b .< a) }
+        let maximum = larger(larger(larger(n1, n2), larger(n3, n4)), larger(larger(n5, n6), larger(n7, n8)))
+        let minimum = smaller(smaller(smaller(n1, n2), smaller(n3, n4)), smaller(smaller(n5, n6), smaller(n7, n8)))
+        let t = SIMD8<Float>(repeating: threshold)
+        let positive = (v .> t) .& (v .>= maximum)
+        let negative = (v .< -t) .& (v .<= minimum)
+        let selected = positive .| negative
+        var bits: UInt8 = 0
+        for lane in 0..<8 where selected[lane] { bits |= 1 << UInt8(lane) }
+        return bits
     }
 
     /// v is ≥ (or ≤, when negative) all 26 neighbours, as OpenCV tests it.

@@ -80,12 +80,7 @@ public final class ManifestLease: @unchecked Sendable {
         let stored = try artifacts.map { try ArtifactRecord(clipId: clipId, stage: task.stage, payload: $0) }
         try manifest.write { db in
             try requireHeld(task, db)
-            for var artifact in stored {
-                // A task can be redone only after a failure, which stores nothing; replacing
-                // keeps the (clip, name) unique even if an older engine left one behind.
-                try db.execute(sql: "DELETE FROM artifacts WHERE clip_id = ? AND name = ?", arguments: [clipId, artifact.name])
-                try artifact.insert(db)
-            }
+            try store(stored, db)
             try finish(task, state: "done", outcome: "done", error: nil, seconds: seconds, db)
         }
         tasks.removeAll { $0.id == task.id }
@@ -97,10 +92,7 @@ public final class ManifestLease: @unchecked Sendable {
         let stored = try artifacts.map { try ArtifactRecord(clipId: clipId, stage: task.stage, payload: $0) }
         try manifest.write { db in
             try requireHeld(task, db)
-            for var artifact in stored {
-                try db.execute(sql: "DELETE FROM artifacts WHERE clip_id = ? AND name = ?", arguments: [clipId, artifact.name])
-                try artifact.insert(db)
-            }
+            try store(stored, db)
             try finish(task, state: "skipped", outcome: "skipped", error: reason, seconds: seconds, db)
             try db.execute(sql: """
                 UPDATE tasks SET state = 'skipped', error = ?, lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
@@ -144,6 +136,15 @@ public final class ManifestLease: @unchecked Sendable {
                              state = 'pending', lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
             WHERE lease_token = ?1 AND state = 'running'
             """, arguments: [token])
+    }
+
+    /// Inserts a stage's artifacts. A task is redone only after a failure, which stores
+    /// nothing; replacing keeps (clip, name) unique even if an older engine left one behind.
+    private func store(_ artifacts: [ArtifactRecord], _ db: Database) throws {
+        for var artifact in artifacts {
+            try db.execute(sql: "DELETE FROM artifacts WHERE clip_id = ? AND name = ?", arguments: [clipId, artifact.name])
+            try artifact.insert(db)
+        }
     }
 
     private func requireHeld(_ task: LeasedTask, _ db: Database) throws {

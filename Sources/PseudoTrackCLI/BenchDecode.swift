@@ -27,17 +27,16 @@ struct BenchDecode: ParsableCommand {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             rates.append(Double(frames) / seconds)
         }
-        rates.sort()
-        let median = rates[rates.count / 2]
+        let rate = median(rates)
         let peak = ProcessMemory.peakResidentBytes()
         if json {
             print(try JSONText.encode(BenchDecodeResult(video: video, codec: info.codec, width: info.width, height: info.height,
                                                         frames: info.frameCount, threads: threads, runs: rates.count,
-                                                        frames_per_second: median, all_runs: rates,
+                                                        frames_per_second: rate, all_runs: rates.sorted(),
                                                         peak_rss_mb: Double(peak) / 1_048_576)))
         } else {
             print(String(format: "%@: %d frames %dx%d %@, %.1f frames/s (median of %d, threads %d), peak RSS %.0f MB",
-                         video, info.frameCount, info.width, info.height, info.codec, median, rates.count, threads,
+                         video, info.frameCount, info.width, info.height, info.codec, rate, rates.count, threads,
                          Double(peak) / 1_048_576))
         }
         _ = checksum

@@ -44,7 +44,7 @@ struct BenchSIFT: ParsableCommand {
             }
         }
         let result = Result(video: video, width: images[0].width, height: images[0].height, frames: images.count,
-                            ms_per_frame_detect: Self.median(detect), ms_per_frame_describe: Self.median(describe),
+                            ms_per_frame_detect: median(detect), ms_per_frame_describe: median(describe),
                             keypoints_per_frame: Double(found) / Double(images.count))
         if json {
             print(try JSONText.encode(result))
@@ -55,8 +55,4 @@ struct BenchSIFT: ParsableCommand {
         }
     }
 
-    static func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
-    }
 }
