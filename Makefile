@@ -28,8 +28,14 @@ demo: build
 	@echo
 	$(BIN) status --manifest $(DEMO)/manifest.sqlite
 
+# Speed against the references, in the same run: ffmpeg for decoding, OpenCV for SIFT
+# (OpenCV in a virtual environment of its own, .venv-bench).
+BENCH_VENV := .venv-bench
 bench: build
 	bash ops/bench/decode.sh
+	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -c "import cv2, numpy" 2>/dev/null || $(BENCH_VENV)/bin/pip install -q numpy opencv-python-headless
+	$(BENCH_VENV)/bin/python ops/bench/sift_reference.py --skip-agreement --skip-matching
 
 clean:
-	rm -rf .build $(DEMO) bench-results
+	rm -rf .build $(DEMO) bench-results $(BENCH_VENV)
