@@ -3,8 +3,8 @@
 // interpolation (when doubling) and blurred from the assumed 0.5 (1.0 after doubling) to σ.
 // Each octave holds layersPerOctave + 3 Gaussian layers, layer i blurred incrementally to
 // σ·2^(i/s); the next octave starts from layer s of this one, decimated by 2. Octaves stop
-// when an octave is too small to hold a keypoint inside its border (OpenCV builds a few
-// more, which can hold none). The object keeps every buffer and reuses it for the next
+// when an octave is too small to hold a keypoint inside its border (sides of 2·border or
+// less); OpenCV builds one or two smaller ones still, which cannot hold any. The object keeps every buffer and reuses it for the next
 // frame of the same size: building a scale space allocates nothing after the first frame.
 
 import Foundation
@@ -46,8 +46,7 @@ final class SIFTScaleSpace {
         }
         var octaveCount = 0
         var (w, h) = (base.width, base.height)
-        let smallest = 2 * configuration.border + 3
-        while w >= smallest && h >= smallest { octaveCount += 1; w /= 2; h /= 2 }
+        while w > 2 * configuration.border && h > 2 * configuration.border { octaveCount += 1; w /= 2; h /= 2 }
         if gaussians.count != octaveCount {
             gaussians = Array(repeating: Array(repeating: GreyImage(width: 0, height: 0), count: s + 3), count: octaveCount)
             dogs = Array(repeating: Array(repeating: GreyImage(width: 0, height: 0), count: s + 2), count: octaveCount)
