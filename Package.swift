@@ -9,6 +9,7 @@
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
 //   Synthetic                      videos with known content (tests, demo without samples)
 //   Features                       SIFT keypoints and descriptors, corner scores
+//   Teachers                       point trackers that make the pseudo-labels
 //   Compression                    zstd for manifest artifacts and shards
 //   Checksums                      SHA-256/SHA-1 digests (libcrypto)
 //   Manifest                       the SQLite manifest: schema, leases, artifacts
@@ -43,6 +44,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
+        .target(name: "Teachers", dependencies: ["Imaging"]),
         .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
         .target(name: "Checksums", dependencies: ["CCrypto"]),
@@ -60,6 +62,7 @@ let package = Package(
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Imaging", "Seeding", "Synthetic"]),
+        .testTarget(name: "TeachersTests", dependencies: ["Teachers", "Imaging", "Synthetic"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),

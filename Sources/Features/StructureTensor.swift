@@ -3,22 +3,13 @@
 // (Shi & Tomasi, "Good Features to Track", CVPR 1994, §4): the weakest direction's
 // mean squared gradient, in (grey levels / pixel)². A patch tracker (Lucas–Kanade,
 // template matching) is well-posed where it is large; on flat regions and along straight
-// edges it is near zero. Gradients are Scharr derivatives normalised to grey levels per
+// edges it is near zero. Gradients are Imaging.ScharrDerivatives, in grey levels per
 // pixel (the operator pyramidal Lucas–Kanade uses), so thresholds transfer between them:
 // OpenCV's calcOpticalFlowPyrLK minEigThreshold 1e-4 is λ_min ≈ 0.1 in these units.
 
 import Imaging
 
 public enum StructureTensor {
-    /// Scharr derivatives at (x, y), grey levels per pixel; the caller keeps (x, y) one
-    /// pixel inside the image.
-    @inline(__always)
-    static func gradient(_ p: UnsafePointer<Float>, _ w: Int) -> (Float, Float) {
-        let gx = (3 * (p[-w + 1] - p[-w - 1]) + 10 * (p[1] - p[-1]) + 3 * (p[w + 1] - p[w - 1])) / 32
-        let gy = (3 * (p[w - 1] - p[-w - 1]) + 10 * (p[w] - p[-w]) + 3 * (p[w + 1] - p[-w + 1])) / 32
-        return (gx, gy)
-    }
-
     @inline(__always)
     static func smallerEigenvalue(_ a: Float, _ b: Float, _ c: Float) -> Float {
         let half = (a - c) / 2
@@ -36,7 +27,7 @@ public enum StructureTensor {
             for yy in (cy - radius)...(cy + radius) {
                 let row = px.baseAddress! + yy * w
                 for xx in (cx - radius)...(cx + radius) {
-                    let (gx, gy) = gradient(row + xx, w)
+                    let (gx, gy) = ScharrDerivatives.at(row + xx, w)
                     a += gx * gx; b += gx * gy; c += gy * gy
                 }
             }
@@ -55,7 +46,7 @@ public enum StructureTensor {
         image.pixels.withUnsafeBufferPointer { px in
             for y in 1..<(h - 1) {
                 for x in 1..<(w - 1) {
-                    let (gx, gy) = gradient(px.baseAddress! + y * w + x, w)
+                    let (gx, gy) = ScharrDerivatives.at(px.baseAddress! + y * w + x, w)
                     let i = y * w + x
                     products[0][i] = gx * gx; products[1][i] = gx * gy; products[2][i] = gy * gy
                 }
