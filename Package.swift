@@ -10,7 +10,9 @@
 //   Synthetic                      videos with known content (tests, demo without samples)
 //   Features                       SIFT keypoints and descriptors, corner scores
 //   Teachers                       point trackers that make the pseudo-labels
+//   Evaluation                     TAP-Vid metrics against exact ground truth
 //   Compression                    zstd for manifest artifacts and shards
+//   ArrayFiles                     NumPy .npy/.npz files
 //   Checksums                      SHA-256/SHA-1 digests (libcrypto)
 //   Manifest                       the SQLite manifest: schema, leases, artifacts
 //   Pipeline                       pipeline definitions, ingest, stages and the stage runner
@@ -35,6 +37,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CPlatform"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas lapacke",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
 
@@ -45,8 +48,10 @@ let package = Package(
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
         .target(name: "Teachers", dependencies: ["Imaging"]),
+        .target(name: "Evaluation"),
         .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
+        .target(name: "ArrayFiles", dependencies: ["CZlib"]),
         .target(name: "Checksums", dependencies: ["CCrypto"]),
         .target(name: "Manifest",
                 dependencies: ["Compression", "Checksums", "CPlatform", .product(name: "GRDB", package: "GRDB.swift")],
@@ -56,13 +61,15 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", "Features",
+                          dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers",
+                                         "Evaluation", "ArrayFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Imaging", "Seeding", "Synthetic"]),
         .testTarget(name: "TeachersTests", dependencies: ["Teachers", "Imaging", "Synthetic"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ArrayFiles"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -12,6 +12,7 @@ PACKAGES=(
   libopenblas-dev liblapacke-dev
   libsqlite3-dev
   libssl-dev
+  zlib1g-dev
   python3-venv
 )
 
