@@ -47,7 +47,7 @@ public struct KLTOnlineTeacher: Teacher {
                 if !ids.isEmpty {
                     let from = ids.map { position[$0] }
                     let forward = lk.track(from, from: previous, to: current)
-                    let back = lk.track(forward.map { SIMD2($0.x, $0.y) }, from: current, to: previous, guesses: from)
+                    let back = lk.track(forward.map { SIMD2($0.x, $0.y) }, from: current, to: previous)
                     for (k, id) in ids.enumerated() {
                         let f = forward[k], b = back[k]
                         if f.found { position[id] = SIMD2(f.x, f.y) }

@@ -88,8 +88,10 @@ public struct PyramidalLucasKanade: Sendable {
                     var a11: Float = 0, a12: Float = 0, a22: Float = 0
                     let origin = prev - Float(half)
                     Self.window(image, at: origin, size: c.window, into: iv)
-                    Self.window(gx, at: origin, size: c.window, into: ixv)
-                    Self.window(gy, at: origin, size: c.window, into: iyv)
+                    // Outside the frame the gradients are zero (OpenCV pads its derivative
+                    // images with zeros): a window hanging over the edge gains no fake texture.
+                    Self.window(gx, at: origin, size: c.window, into: ixv, zeroOutside: true)
+                    Self.window(gy, at: origin, size: c.window, into: iyv, zeroOutside: true)
                     for k in 0..<area {
                         a11 += ixv[k] * ixv[k]; a12 += ixv[k] * iyv[k]; a22 += iyv[k] * iyv[k]
                     }
@@ -130,9 +132,10 @@ public struct PyramidalLucasKanade: Sendable {
         return results
     }
 
-    /// Samples the size×size window whose top-left sample is at `origin` (bilinear, edges
-    /// clamped) into `out`.
-    static func window(_ image: GreyImage, at origin: SIMD2<Float>, size: Int, into out: UnsafeMutablePointer<Float>) {
+    /// Samples the size×size window whose top-left sample is at `origin` (bilinear) into
+    /// `out`; outside the image, edges are clamped, or read as zero with `zeroOutside`.
+    static func window(_ image: GreyImage, at origin: SIMD2<Float>, size: Int, into out: UnsafeMutablePointer<Float>,
+                       zeroOutside: Bool = false) {
         let x0 = origin.x.rounded(.down), y0 = origin.y.rounded(.down)
         let a = origin.x - x0, b = origin.y - y0
         let w00 = (1 - a) * (1 - b), w01 = a * (1 - b), w10 = (1 - a) * b, w11 = a * b
@@ -145,6 +148,14 @@ public struct PyramidalLucasKanade: Sendable {
                     let r0 = p.baseAddress! + (iy + y) * w + ix, r1 = r0 + w
                     for x in 0..<size {
                         out[y * size + x] = w00 * r0[x] + w01 * r0[x + 1] + w10 * r1[x] + w11 * r1[x + 1]
+                    }
+                } else if zeroOutside {
+                    @inline(__always) func at(_ xx: Int, _ yy: Int) -> Float {
+                        xx >= 0 && yy >= 0 && xx < w && yy < h ? p[yy * w + xx] : 0
+                    }
+                    for x in 0..<size {
+                        let xa = ix + x, ya = iy + y
+                        out[y * size + x] = w00 * at(xa, ya) + w01 * at(xa + 1, ya) + w10 * at(xa, ya + 1) + w11 * at(xa + 1, ya + 1)
                     }
                 } else {
                     let ya = min(max(iy + y, 0), h - 1), yb = min(max(iy + y + 1, 0), h - 1)
