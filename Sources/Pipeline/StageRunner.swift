@@ -18,7 +18,6 @@ public struct WorkerTotals: Sendable {
     public var clipsSkipped = 0
     public var tasksFailed = 0
     public var framesDecoded = 0
-    public var secondsByStage: [String: Double] = [:]
 }
 
 /// A flag set from a signal handler and read by the worker between stages.
@@ -51,9 +50,9 @@ public final class StageRunner {
         self.stages = stages
     }
 
-    /// Works until nothing is claimable or a stop is requested. `onClip` is called after
-    /// each clip the worker handled.
-    public func run(onClip: ((WorkerTotals) -> Void)? = nil) throws -> WorkerTotals {
+    /// Works until nothing is claimable or a stop is requested. Stage timings are in the
+    /// manifest (tasks.seconds); the run's counters are added to its row after each clip.
+    public func run() throws -> WorkerTotals {
         var totals = WorkerTotals()
         let frameSource = ClipFrameSource(threads: pipeline.decode.threads)
         while !stop.isSet {
@@ -66,7 +65,6 @@ public final class StageRunner {
                 try manifest.count(run: runId, clips: totals.clipsFinished + totals.clipsSkipped - before.clipsFinished - before.clipsSkipped,
                                    frames: totals.framesDecoded - before.framesDecoded)
             }
-            onClip?(totals)
         }
         return totals
     }
@@ -105,7 +103,6 @@ public final class StageRunner {
                                        random: SeededGenerator(seed: pipeline.seed, source.sha256 ?? "", String(clip.clipIndex), stage.name))
                 let outcome = try stage.run(input)
                 let seconds = Date().timeIntervalSince(started)
-                totals.secondsByStage[stage.name, default: 0] += seconds
                 switch outcome {
                 case .done(let artifacts):
                     try lease.complete(task, artifacts: artifacts, seconds: seconds)

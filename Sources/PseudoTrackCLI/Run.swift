@@ -41,7 +41,7 @@ struct Run: ParsableCommand {
         if let runId {
             // A worker process started by a parent `run`.
             let runner = try StageRunner(manifest: manifest, pipeline: definition, runId: runId, stop: stop)
-            _ = try runner.run { _ in }
+            _ = try runner.run()
             signals.cancel()
             if stop.isSet { throw ExitCode(Run.interruptedExitCode) }
             return

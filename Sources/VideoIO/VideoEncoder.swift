@@ -148,10 +148,7 @@ public final class VideoEncoder {
             var dstStride: [Int32] = [f.pointee.linesize.0, f.pointee.linesize.1, f.pointee.linesize.2, 0]
             _ = sws_scale(scaler, &srcData, &srcStride, 0, Int32(image.height), &dstData, &dstStride)
         }
-        let pts: Int64
-        if let timestamp { pts = timestamp } else if settings.timeScale != nil {
-            pts = nextTimestamp
-        } else { pts = nextTimestamp }
+        let pts = timestamp ?? nextTimestamp
         f.pointee.pts = pts
         nextTimestamp = pts + (settings.timeScale.map { Int64($0) * Int64(settings.frameRateDenominator) / Int64(settings.frameRateNumerator) } ?? 1)
         status = avcodec_send_frame(codec, f)
