@@ -57,7 +57,7 @@ let package = Package(
                 dependencies: ["Compression", "Checksums", "CPlatform", .product(name: "GRDB", package: "GRDB.swift")],
                 resources: [.process("migrations")]),
         .target(name: "Pipeline",
-                dependencies: ["Imaging", "VideoIO", "Features", "Seeding", "Manifest", "Compression", "Yams",
+                dependencies: ["Imaging", "VideoIO", "Features", "Teachers", "Seeding", "Manifest", "Compression", "Yams",
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
@@ -68,7 +68,7 @@ let package = Package(
 
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Imaging", "Seeding", "Synthetic"]),
-        .testTarget(name: "TeachersTests", dependencies: ["Teachers", "Imaging", "Synthetic"]),
+        .testTarget(name: "TeachersTests", dependencies: ["Teachers", "Imaging", "Synthetic", "Evaluation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ArrayFiles"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),

@@ -18,10 +18,12 @@ public struct ArtifactRecord: Codable, Sendable, FetchableRecord, MutablePersist
     public var sha256: String
     public var data: Data
     public var createdAt: Double
+    /// A JSON object of facts about the artifact, or nil.
+    public var metadata: String?
 
     enum CodingKeys: String, CodingKey {
         case id, clipId = "clip_id", stage, name, format, compression, rawBytes = "raw_bytes", sha256, data,
-             createdAt = "created_at"
+             createdAt = "created_at", metadata
     }
 
     public init(clipId: Int64, stage: String, payload: ArtifactPayload) throws {
@@ -30,6 +32,7 @@ public struct ArtifactRecord: Codable, Sendable, FetchableRecord, MutablePersist
         self.sha256 = Digest.hex(payload.bytes)
         self.data = Data(try Zstd.compress(payload.bytes))
         self.createdAt = Date().timeIntervalSince1970
+        self.metadata = payload.metadata
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

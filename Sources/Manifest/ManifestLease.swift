@@ -26,8 +26,10 @@ public struct ArtifactPayload: Sendable {
     public var name: String
     public var format: String
     public var bytes: [UInt8]
-    public init(name: String, format: String, bytes: [UInt8]) {
-        self.name = name; self.format = format; self.bytes = bytes
+    /// A JSON object of facts about the artifact (artifacts.metadata), or nil.
+    public var metadata: String?
+    public init(name: String, format: String, bytes: [UInt8], metadata: String? = nil) {
+        self.name = name; self.format = format; self.bytes = bytes; self.metadata = metadata
     }
 }
 

@@ -16,6 +16,7 @@ public struct PipelineDefinition: Sendable {
     public var run = RunSection()
     public var decodeCheck = DecodeCheckConfiguration()
     public var points = PointsConfiguration()
+    public var teachers = TeacherEnsemble()
     /// The exact text the definition was read from, and its SHA-256.
     public var text: String = ""
     public var sha256: String = ""
@@ -44,7 +45,7 @@ public struct PipelineDefinition: Sendable {
             throw PipelineError.invalid(path: path, message: "the top level must be a mapping")
         }
         let reader = YAMLSection(path: path, prefix: "", mapping: root)
-        try reader.allow(["version", "seed", "stages", "clips", "decode", "run", "decode_check", "points"])
+        try reader.allow(["version", "seed", "stages", "clips", "decode", "run", "decode_check", "points", "teachers", "teacher"])
         definition.version = try reader.int("version") ?? 1
         guard definition.version == 1 else { throw PipelineError.invalid(path: path, message: "version \(definition.version) is not supported (this engine reads version 1)") }
         definition.seed = Int64(try reader.int("seed") ?? 0)
@@ -54,12 +55,22 @@ public struct PipelineDefinition: Sendable {
         if let s = try reader.section("run") { definition.run = try RunSection(s) }
         if let s = try reader.section("decode_check") { definition.decodeCheck = try DecodeCheckConfiguration(s) }
         if let s = try reader.section("points") { definition.points = try PointsConfiguration(s) }
+        definition.teachers.members = try TeacherEnsemble.members(reader, key: "teachers")
+        if let s = try reader.section("teacher") { try definition.teachers.read(s) }
         let known = Set(StageCatalog.names)
         for stage in definition.stages where !known.contains(stage) {
             throw PipelineError.invalid(path: path, message: "stages: unknown stage '\(stage)' (this engine has: \(StageCatalog.names.joined(separator: ", ")))")
         }
         if Set(definition.stages).count != definition.stages.count {
             throw PipelineError.invalid(path: path, message: "stages: a stage is listed twice")
+        }
+        var written = Set<String>()
+        for name in definition.stages {
+            let stage = try StageCatalog.make(name, pipeline: definition)
+            for needed in stage.reads where !written.contains(needed) {
+                throw PipelineError.invalid(path: path, message: "stages: '\(name)' reads '\(needed)', which no stage before it writes")
+            }
+            written.formUnion(stage.writes)
         }
         return definition
     }

@@ -46,12 +46,13 @@ public protocol Stage: Sendable {
 
 /// The stages this engine has, and how a pipeline definition configures each.
 public enum StageCatalog {
-    public static let names = ["decode-check", "points"]
+    public static let names = ["decode-check", "points", "teacher"]
 
     public static func make(_ name: String, pipeline: PipelineDefinition) throws -> Stage {
         switch name {
         case "decode-check": return DecodeCheckStage(configuration: pipeline.decodeCheck)
         case "points": return PointsStage(configuration: pipeline.points)
+        case "teacher": return TeacherStage(ensemble: pipeline.teachers)
         default: throw PipelineError.invalid(path: "<pipeline>", message: "unknown stage '\(name)'")
         }
     }

@@ -66,4 +66,14 @@ struct YAMLSection {
             return s
         }
     }
+
+    /// A list of mappings, each as a section ("teachers[2].name: …" in errors).
+    func sections(_ key: String) throws -> [YAMLSection]? {
+        guard let n = node(key) else { return nil }
+        guard let seq = n.sequence else { throw error(key, "must be a list") }
+        return try seq.enumerated().map { index, item in
+            guard let m = item.mapping else { throw error("\(key)[\(index)]", "must be a mapping") }
+            return YAMLSection(path: path, prefix: "\(prefix)\(key)[\(index)].", mapping: m)
+        }
+    }
 }

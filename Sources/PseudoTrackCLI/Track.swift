@@ -17,22 +17,32 @@ struct Track: ParsableCommand {
 
     @Argument(help: "A video file.") var video: String
     @Option(help: "Queries file (.npz, .npy or .json).") var queries: String
-    @Option(help: "Teacher: \(TeacherCatalog.names.joined(separator: ", ")).") var teacher = "klt-online"
+    @Option(help: "Teacher: \(NativeTeachers.names.joined(separator: ", ")), or any name with --command.") var teacher = "klt-online"
+    @Option(help: ArgumentHelp("Run an external teacher (ops/teachers/PROTOCOL.md): its command line, split at spaces.",
+                               valueName: "command")) var command: String?
     @Option(help: "Output .npz.") var out: String
 
     func run() throws {
         let rows = try QueryFile.read(queries)
-        guard let chosen = TeacherCatalog.make(teacher) else {
-            throw ValidationError("unknown teacher '\(teacher)' (this engine has: \(TeacherCatalog.names.joined(separator: ", ")))")
+        let chosen: Teacher
+        if let command {
+            chosen = ExternalTeacher(name: teacher, configuration: ExternalTeacherConfiguration(command: command.split(separator: " ").map(String.init)))
+        } else if let native = NativeTeachers.make(teacher) {
+            chosen = native
+        } else {
+            throw ValidationError("unknown teacher '\(teacher)' (this engine has: \(NativeTeachers.names.joined(separator: ", ")); an external one needs --command)")
         }
         let reader = try VideoReader(path: video, threads: 0)
-        var frames: [GreyImage] = []
+        var frames: [GreyImage] = [], rgb: [RGBImage] = []
         frames.reserveCapacity(reader.info.frameCount)
-        try reader.readAll { frames.append($0.grey!) }
+        try reader.readAll(formats: chosen.needsRGB ? [.grey, .rgb] : .grey) { frame in
+            frames.append(frame.grey!)
+            if let image = frame.rgb { rgb.append(image) }
+        }
         for (i, q) in rows.enumerated() where q.t < 0 || q.t >= frames.count {
             throw ValidationError("\(queries): query \(i) is at frame \(q.t); the video has \(frames.count)")
         }
-        let result = chosen.track(frames, queries: rows)
+        let result = try chosen.track(TeacherClip(id: video, grey: frames, rgb: chosen.needsRGB ? rgb : nil), queries: rows)
         let t = result.frames, n = result.points
         try NumPyArchive.write([
             ("tracks", NumPyArray(result.tracks, shape: [t, n, 2])),
@@ -42,17 +52,6 @@ struct Track: ParsableCommand {
             ("queries", NumPyArray(rows.flatMap { [Float($0.t), $0.x, $0.y] }, shape: [n, 3])),
         ], to: out)
         print("\(out): \(n) tracks over \(t) frames (\(chosen.name))")
-    }
-}
-
-/// The teachers `track` can run.
-enum TeacherCatalog {
-    static let names = ["klt-online"]
-    static func make(_ name: String) -> Teacher? {
-        switch name {
-        case "klt-online": return KLTOnlineTeacher()
-        default: return nil
-        }
     }
 }
 

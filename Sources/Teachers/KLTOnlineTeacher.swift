@@ -1,18 +1,14 @@
 // `klt-online`: pyramidal Lucas–Kanade chained frame to frame, forward only from each
 // query frame, as an online tracker works (CoTracker3's recipe for its Lucas–Kanade
 // pseudo-labels, and the Python/OpenCV peer's). Each step is checked forward–backward
-// (Kalal, Mikolajczyk & Matas, "Forward-Backward Error", ICPR 2010): the point tracked to
-// the next frame and back must land within `forwardBackward` pixels of where it started,
-// and the window's mean absolute residual must stay below `maxResidual` grey levels. A
-// point that fails is lost from that frame on (visible = 0, still valid: the teacher
-// claims it cannot see it) though its position is still followed; frames before the
-// query are not valid. Confidence falls with
-// the forward–backward error: exp(−fb / forwardBackward).
+// (≤ 1 px) and by the window residual (≤ 25 grey levels); see LucasKanadeChain. A point
+// that fails is lost from that frame on (visible = 0, still valid: the teacher claims
+// it cannot see it) though its position is still followed; frames before the query are
+// not valid.
 
-import Foundation
 import Imaging
 
-public struct KLTOnlineConfiguration: Sendable, Equatable {
+public struct KLTConfiguration: Sendable, Equatable {
     public var lucasKanade = LucasKanadeConfiguration()
     /// Largest forward–backward error of a step, pixels.
     public var forwardBackward: Float = 1
@@ -23,53 +19,29 @@ public struct KLTOnlineConfiguration: Sendable, Equatable {
 
 public struct KLTOnlineTeacher: Teacher {
     public let name = "klt-online"
-    public let configuration: KLTOnlineConfiguration
+    public let configuration: KLTConfiguration
 
-    public init(configuration: KLTOnlineConfiguration = KLTOnlineConfiguration()) { self.configuration = configuration }
+    public init(configuration: KLTConfiguration = KLTConfiguration()) { self.configuration = configuration }
 
-    public func track(_ frames: [GreyImage], queries: [TeacherQuery]) -> TeacherTracks {
+    public var parameters: [String: String] {
+        ["window": "\(configuration.lucasKanade.window)", "levels": "\(configuration.lucasKanade.levels)",
+         "forward_backward": "\(configuration.forwardBackward)", "max_residual": "\(configuration.maxResidual)"]
+    }
+
+    public func track(_ clip: TeacherClip, queries: [TeacherQuery]) -> TeacherTracks {
+        let frames = clip.grey
         var out = TeacherTracks(frames: frames.count, points: queries.count)
         guard !frames.isEmpty else { return out }
-        let lk = PyramidalLucasKanade(configuration: configuration.lucasKanade)
         let levels = configuration.lucasKanade.levels
-        var position = [SIMD2<Float>](repeating: .zero, count: queries.count)
-        var alive = [Bool](repeating: false, count: queries.count)
-        var confidence = [Float](repeating: 0, count: queries.count)
-        var started = [Bool](repeating: false, count: queries.count)
+        var chain = LucasKanadeChain(points: queries.count, lucasKanade: PyramidalLucasKanade(configuration: configuration.lucasKanade),
+                                     forwardBackward: configuration.forwardBackward, maxResidual: configuration.maxResidual)
         var previous = LucasKanadeFrame(frames[0], levels: levels)
         for t in 0..<frames.count {
             let current = t == 0 ? previous : LucasKanadeFrame(frames[t], levels: levels)
-            if t > 0 {
-                // Lost points are still followed (their position stays the best guess, as
-                // the occlusion-agnostic δ metric and an occluded label's position want),
-                // but they never become visible again.
-                let ids = (0..<queries.count).filter { started[$0] }
-                if !ids.isEmpty {
-                    let from = ids.map { position[$0] }
-                    let forward = lk.track(from, from: previous, to: current)
-                    let back = lk.track(forward.map { SIMD2($0.x, $0.y) }, from: current, to: previous)
-                    for (k, id) in ids.enumerated() {
-                        let f = forward[k], b = back[k]
-                        if f.found { position[id] = SIMD2(f.x, f.y) }
-                        guard alive[id] else { continue }
-                        let fb = hypotf(b.x - from[k].x, b.y - from[k].y)
-                        if f.found && b.found && fb <= configuration.forwardBackward && f.error <= configuration.maxResidual {
-                            confidence[id] = min(confidence[id], expf(-fb / configuration.forwardBackward))
-                        } else {
-                            alive[id] = false
-                            confidence[id] = 0
-                        }
-                    }
-                }
-            }
-            for (n, q) in queries.enumerated() where q.t == t {
-                position[n] = SIMD2(q.x, q.y)
-                alive[n] = true
-                started[n] = true
-                confidence[n] = 1
-            }
-            for n in 0..<queries.count where started[n] {
-                out.set(t: t, n: n, position: position[n], visible: alive[n], confidence: confidence[n])
+            if t > 0 { chain.step(from: previous, to: current) }
+            for (n, q) in queries.enumerated() where q.t == t { chain.start(n, at: SIMD2(q.x, q.y)) }
+            for n in 0..<queries.count where chain.started[n] {
+                out.set(t: t, n: n, position: chain.position[n], visible: chain.alive[n], confidence: chain.confidence[n])
             }
             previous = current
         }

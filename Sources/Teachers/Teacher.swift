@@ -47,9 +47,30 @@ public struct TeacherTracks: Equatable, Sendable {
     }
 }
 
+/// The frames a teacher tracks through: grey always, RGB when the teacher asked for it.
+public struct TeacherClip: Sendable {
+    /// Names the clip in messages and in an external teacher's requests.
+    public var id: String
+    /// [T] frames, 0…255, all the same size.
+    public var grey: [GreyImage]
+    public var rgb: [RGBImage]?
+    public init(id: String = "clip", grey: [GreyImage], rgb: [RGBImage]? = nil) { self.id = id; self.grey = grey; self.rgb = rgb }
+}
+
 public protocol Teacher: Sendable {
     /// The name used in the pipeline's `teachers` list.
     var name: String { get }
-    /// Tracks `queries` through `frames` (grey, 0…255, all the same size).
-    func track(_ frames: [GreyImage], queries: [TeacherQuery]) -> TeacherTracks
+    /// Changes whenever the teacher's labels for the same input change.
+    var version: String { get }
+    /// The settings that shape its labels, recorded with them.
+    var parameters: [String: String] { get }
+    /// Whether `track` needs the RGB frames.
+    var needsRGB: Bool { get }
+    /// Tracks `queries` through the clip.
+    func track(_ clip: TeacherClip, queries: [TeacherQuery]) throws -> TeacherTracks
+}
+
+extension Teacher {
+    public var version: String { "1" }
+    public var needsRGB: Bool { false }
 }

@@ -13,7 +13,7 @@ final class KLTOnlineTeacherTests: XCTestCase {
         let frames = clip.frames().map { $0.grey() }
         let queries = [TeacherQuery(t: 0, x: 80, y: 60), TeacherQuery(t: 3, x: 100.5, y: 70.25),
                        TeacherQuery(t: 0, x: 14, y: 60)]
-        let result = KLTOnlineTeacher().track(frames, queries: queries)
+        let result = KLTOnlineTeacher().track(TeacherClip(grey: frames), queries: queries)
         XCTAssertEqual(result.frames, 12)
         for t in 0..<12 {
             let p = result.position(t: t, n: 0)

@@ -1,0 +1,74 @@
+"""python -m pseudotrack_data {info,check,export} ..."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import List, Optional
+
+from .export import INVALID_POLICIES, export_cotracker_kubric, export_tapvid
+from .mds import ShardFormatError, open_shards
+from .schema import check_dataset, media_mode
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pseudotrack_data",
+                                     description="PseudoTrack's MDS training shards: inspect, check, export.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    info = sub.add_parser("info", help="samples, shards and columns of a shard directory")
+    info.add_argument("shards")
+    info.add_argument("--json", action="store_true")
+
+    check = sub.add_parser("check", help="check a shard directory against Shards/README.md (exit 1 on a problem)")
+    check.add_argument("shards")
+    check.add_argument("--decode-video", action="store_true", help="also decode every video_mp4 and count its frames")
+
+    export = sub.add_parser("export", help="write the samples in another training layout")
+    export.add_argument("--format", required=True, choices=["cotracker-kubric", "tapvid"])
+    export.add_argument("--invalid", default="drop", choices=INVALID_POLICIES,
+                        help="points with frames that have no label (valid = 0): drop them (default), "
+                             "or keep them with those frames marked occluded")
+    export.add_argument("--limit", type=int, default=None, help="at most this many clips")
+    export.add_argument("shards")
+    export.add_argument("out")
+
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "info":
+            ds = open_shards(args.shards, verify=False)
+            summary = {"samples": len(ds), "shards": len(ds.shards), "columns": ds.columns,
+                       "media": media_mode(ds.columns),
+                       "bytes": sum(s.raw_data.bytes for s in ds.shards),
+                       "compressed_bytes": sum(s.zip_data.bytes for s in ds.shards if s.zip_data)}
+            if args.json:
+                print(json.dumps(summary, indent=2))
+            else:
+                print(f"{summary['samples']} samples in {summary['shards']} shards, media {summary['media']}, "
+                      f"{summary['bytes']} bytes ({summary['compressed_bytes']} compressed)")
+                for name, enc in summary["columns"].items():
+                    print(f"  {name}: {enc}")
+            return 0
+        if args.command == "check":
+            problems = check_dataset(args.shards, decode_video=args.decode_video)
+            for p in problems:
+                print(p)
+            if problems:
+                print(f"{len(problems)} problem(s)", file=sys.stderr)
+                return 1
+            print(f"{args.shards}: conforms")
+            return 0
+        ds = open_shards(args.shards)
+        run = export_cotracker_kubric if args.format == "cotracker-kubric" else export_tapvid
+        counts = run(ds, args.out, invalid=args.invalid, limit=args.limit)
+        print(f"{args.format}: {counts['clips']} clips, {counts['points']} points "
+              f"({counts['dropped_points']} dropped) -> {args.out}")
+        return 0
+    except (ShardFormatError, ValueError, ImportError, OSError) as error:
+        print(f"pseudotrack_data: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Samples as CoTracker's training data (the fields of ``cotracker.datasets.utils.CoTrackerData``)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+import numpy as np
+
+from .video import sample_frames
+
+__all__ = ["collate_cotracker", "to_cotracker"]
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch
+
+
+def to_cotracker(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
+                 frames: Optional[np.ndarray] = None, segmentation: bool = False) -> Dict[str, Any]:
+    """One decoded sample as CoTracker's fields:
+
+    - ``video`` float32 [T, 3, H, W], values 0-255 (decoded from ``video_mp4``, or ``frames``)
+    - ``trajectory`` float32 [T, N, 2], (x, y) pixels, integers at pixel centres
+    - ``visibility`` bool [T, N]
+    - ``valid`` bool [T, N] (False: no label; not the same as occluded)
+    - ``query_points`` float32 [N, 3], (t, x, y)
+    - ``seq_name`` str (meta.clip_id)
+    - ``segmentation`` float32 ones [T, 1, H, W], only with ``segmentation=True``
+      (CoTracker 2's dataclass requires the field; CoTracker 3's makes it optional)
+
+    Torch tensors when torch is importable (or ``as_torch=True``), numpy arrays
+    otherwise. ``CoTrackerData(**to_cotracker(s))`` builds CoTracker's dataclass.
+    ``frames`` (uint8 [T, H, W, 3]) skips decoding when the caller has the pixels already.
+    """
+    if frames is None:
+        frames = sample_frames(sample)
+    if frames is None:
+        raise ValueError("the sample has no media (video_mp4 or frames): it was written with media mode 'none'")
+    frames = np.asarray(frames)
+    tracks = np.asarray(sample["tracks"], np.float32)
+    if frames.shape[0] != tracks.shape[0]:
+        raise ValueError(f"{frames.shape[0]} frames for labels with T = {tracks.shape[0]}")
+    meta = sample.get("meta") or {}
+    out: Dict[str, Any] = {
+        "video": np.ascontiguousarray(frames.transpose(0, 3, 1, 2), dtype=np.float32),
+        "trajectory": np.ascontiguousarray(tracks),
+        "visibility": np.asarray(sample["visibility"]) != 0,
+        "valid": np.asarray(sample["valid"]) != 0,
+        "query_points": np.ascontiguousarray(np.asarray(sample["queries"], np.float32)),
+    }
+    if segmentation:
+        t, _, h, w = out["video"].shape
+        out["segmentation"] = np.ones((t, 1, h, w), np.float32)
+    torch = _torch() if as_torch is not False else None
+    if as_torch and torch is None:
+        raise ImportError("as_torch=True but torch is not importable")
+    if torch is not None:
+        out = {k: torch.from_numpy(v) for k, v in out.items()}
+    out["seq_name"] = str(meta.get("clip_id", "")) if isinstance(meta, dict) else ""
+    return out
+
+
+def collate_cotracker(batch: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
+    """Stack ``to_cotracker`` results along a new batch axis (B first). Clips must share
+    T, H and W; a batch whose clips have different N is padded to the largest N with
+    points that are invalid and not visible (trajectory and queries 0), so the padding
+    supervises nothing. ``seq_name`` becomes a list."""
+    if not batch:
+        raise ValueError("empty batch")
+    torch = _torch()
+    use_torch = torch is not None and isinstance(batch[0]["video"], torch.Tensor)
+    lib = torch if use_torch else np
+    n_max = max(int(b["trajectory"].shape[1]) for b in batch)
+
+    def pad(x, axis: int):
+        n = int(x.shape[axis])
+        if n == n_max:
+            return x
+        shape = list(x.shape)
+        shape[axis] = n_max - n
+        filler = lib.zeros(shape, dtype=x.dtype)
+        return lib.cat([x, filler], axis) if use_torch else np.concatenate([x, filler], axis)
+
+    out: Dict[str, Any] = {}
+    for key, axis in (("video", None), ("segmentation", None), ("trajectory", 1), ("visibility", 1),
+                      ("valid", 1), ("query_points", 0)):
+        if key not in batch[0]:
+            continue
+        items: List[Any] = [b[key] if axis is None else pad(b[key], axis) for b in batch]
+        out[key] = torch.stack(items, 0) if use_torch else np.stack(items, 0)
+    out["seq_name"] = [b.get("seq_name", "") for b in batch]
+    return out

@@ -1,0 +1,356 @@
+"""PseudoTrack's sample schema, and checks that a directory of shards follows it
+(the MDS layout of ``Shards/README.md`` and the schema, one problem per message)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from typing import Any, Dict, List, Mapping, Optional
+
+import numpy as np
+
+from .mds import (INDEX_BASENAME, SHARD_ENTRY_KEYS, ShardDataset, ShardFormatError,
+                  encoding_fixed_size, parse_raw_shard)
+
+__all__ = [
+    "LABEL_COLUMNS", "MEDIA_COLUMNS", "RIG_COLUMNS", "SCHEMA_COLUMNS", "check_dataset",
+    "check_sample", "media_mode",
+]
+
+#: Columns every sample has, with the encoding a writer uses for each.
+LABEL_COLUMNS: Dict[str, str] = {
+    "confidence": "ndarray:float16",
+    "meta": "json",
+    "queries": "ndarray:float32",
+    "tracks": "ndarray:float32",
+    "valid": "ndarray:uint8",
+    "visibility": "ndarray:uint8",
+}
+#: At most one of these, by media mode: video_mp4 (default), frames, or none.
+MEDIA_COLUMNS: Dict[str, str] = {
+    "video_mp4": "bytes",
+    "frames": "ndarray:uint8",
+}
+#: Optional columns of clips from calibrated multi-camera rigs.
+RIG_COLUMNS: Dict[str, str] = {
+    "query_view": "ndarray:int32",
+    "tracks3d": "ndarray:float32",
+    "tracks_views": "ndarray:float32",
+    "visibility_views": "ndarray:uint8",
+}
+SCHEMA_COLUMNS: Dict[str, str] = {**LABEL_COLUMNS, **MEDIA_COLUMNS, **RIG_COLUMNS}
+
+COMPRESSIONS = {"zstd"} | {f"zstd:{level}" for level in range(1, 23)}
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def media_mode(columns) -> str:
+    """'video_mp4', 'frames' or 'none', from a sample or a column list."""
+    names = set(columns)
+    if "video_mp4" in names:
+        return "video_mp4"
+    if "frames" in names:
+        return "frames"
+    return "none"
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v)
+
+
+def _check_meta(meta: Any, t: Optional[int], problems: List[str]) -> None:
+    if not isinstance(meta, dict):
+        problems.append("meta is not a JSON object")
+        return
+
+    def need(obj: Mapping[str, Any], key: str, test, what: str, where: str) -> Any:
+        if key not in obj:
+            problems.append(f"meta.{where}{key} is missing")
+            return None
+        if not test(obj[key]):
+            problems.append(f"meta.{where}{key} is not {what}: {obj[key]!r}")
+            return None
+        return obj[key]
+
+    def section(key: str) -> Dict[str, Any]:
+        value = meta.get(key)
+        if not isinstance(value, dict):
+            problems.append(f"meta.{key} is missing or not an object")
+            return {}
+        return value
+
+    need(meta, "clip_id", lambda v: isinstance(v, str) and v != "", "a non-empty string", "")
+    video = section("video")
+    if video:
+        need(video, "uri", lambda v: isinstance(v, str) and v != "", "a non-empty string", "video.")
+        need(video, "sha256", lambda v: isinstance(v, str) and bool(_HEX64.match(v)), "64 lower-case hex digits", "video.")
+        need(video, "width", lambda v: _is_int(v) and v > 0, "a positive integer", "video.")
+        need(video, "height", lambda v: _is_int(v) and v > 0, "a positive integer", "video.")
+        need(video, "fps", lambda v: _is_num(v) and v > 0, "a positive number", "video.")
+    clip = section("clip")
+    if clip:
+        fi = need(clip, "frame_indices", lambda v: isinstance(v, list) and all(_is_int(x) and x >= 0 for x in v),
+                  "a list of non-negative integers", "clip.")
+        if fi is not None:
+            if t is not None and len(fi) != t:
+                problems.append(f"meta.clip.frame_indices has {len(fi)} entries, the labels have T = {t}")
+            if any(b <= a for a, b in zip(fi, fi[1:])):
+                problems.append("meta.clip.frame_indices is not increasing")
+        need(clip, "frame_step", lambda v: _is_int(v) and v >= 1, "an integer >= 1", "clip.")
+    transform = section("transform")
+    if transform:
+        for key in ("scale_x", "scale_y", "offset_x", "offset_y"):
+            need(transform, key, _is_num, "a finite number", "transform.")
+        for key in ("scale_x", "scale_y"):
+            if _is_num(transform.get(key)) and transform[key] <= 0:
+                problems.append(f"meta.transform.{key} is not positive")
+    stored = section("stored")
+    if stored:
+        need(stored, "width", lambda v: _is_int(v) and v > 0, "a positive integer", "stored.")
+        need(stored, "height", lambda v: _is_int(v) and v > 0, "a positive integer", "stored.")
+    teacher = section("teacher")
+    if teacher:
+        need(teacher, "name", lambda v: isinstance(v, str) and v != "", "a non-empty string", "teacher.")
+        need(teacher, "version", lambda v: isinstance(v, str), "a string", "teacher.")
+        need(teacher, "params", lambda v: isinstance(v, dict), "an object", "teacher.")
+    need(meta, "seed", lambda v: _is_int(v) and v >= 0, "a non-negative integer", "")
+    need(meta, "quality", lambda v: isinstance(v, dict), "an object", "")
+    engine = section("engine")
+    if engine:
+        need(engine, "version", lambda v: isinstance(v, str) and v != "", "a non-empty string", "engine.")
+        need(engine, "pipeline_sha256", lambda v: isinstance(v, str) and bool(_HEX64.match(v)),
+             "64 lower-case hex digits", "engine.")
+
+
+def _array(sample: Mapping[str, Any], name: str, dtype: str, ndim: int, problems: List[str]) -> Optional[np.ndarray]:
+    value = sample.get(name)
+    if not isinstance(value, np.ndarray):
+        problems.append(f"{name} is missing or not an array")
+        return None
+    if value.dtype != np.dtype(dtype):
+        problems.append(f"{name} has dtype {value.dtype}, expected {dtype}")
+        return None
+    if value.ndim != ndim:
+        problems.append(f"{name} has shape {list(value.shape)}, expected {ndim} dimensions")
+        return None
+    return value
+
+
+def check_sample(sample: Mapping[str, Any], *, decode_video: bool = False) -> List[str]:
+    """Problems of one decoded sample against the schema (empty when it conforms).
+    With ``decode_video`` the MP4 is decoded and its frames counted and measured."""
+    problems: List[str] = []
+    for name in sample:
+        if name not in SCHEMA_COLUMNS:
+            problems.append(f"column {name!r} is not in the schema")
+    if "video_mp4" in sample and "frames" in sample:
+        problems.append("both video_mp4 and frames are present (one media column at most)")
+
+    tracks = _array(sample, "tracks", "float32", 3, problems)
+    t = n = None
+    if tracks is not None:
+        t, n = tracks.shape[0], tracks.shape[1]
+        if tracks.shape[2] != 2:
+            problems.append(f"tracks has shape {list(tracks.shape)}, expected [T, N, 2]")
+        if not np.all(np.isfinite(tracks)):
+            problems.append("tracks holds NaN or infinite values")
+    for name, dtype in (("visibility", "uint8"), ("valid", "uint8"), ("confidence", "float16")):
+        a = _array(sample, name, dtype, 2, problems)
+        if a is None or t is None:
+            continue
+        if a.shape != (t, n):
+            problems.append(f"{name} has shape {list(a.shape)}, expected [T, N] = [{t}, {n}]")
+            continue
+        if dtype == "uint8" and np.any(a > 1):
+            problems.append(f"{name} holds values other than 0 and 1")
+        if name == "confidence" and not (np.all(np.isfinite(a)) and np.all((a >= 0) & (a <= 1))):
+            problems.append("confidence holds values outside [0, 1]")
+    vis, valid, conf = sample.get("visibility"), sample.get("valid"), sample.get("confidence")
+    if t is not None and all(isinstance(a, np.ndarray) and a.shape == (t, n) for a in (vis, valid, conf)):
+        if np.any((valid == 0) & (vis != 0)):
+            problems.append("visibility is 1 where valid is 0")
+        if np.any((valid == 0) & (conf.astype(np.float32) != 0)):
+            problems.append("confidence is not 0 where valid is 0")
+
+    queries = _array(sample, "queries", "float32", 2, problems)
+    if queries is not None and t is not None:
+        if queries.shape != (n, 3):
+            problems.append(f"queries has shape {list(queries.shape)}, expected [N, 3] = [{n}, 3]")
+        else:
+            qt = queries[:, 0]
+            if not np.all(np.isfinite(queries)):
+                problems.append("queries holds NaN or infinite values")
+            elif np.any(qt != np.round(qt)) or np.any(qt < 0) or np.any(qt >= t):
+                problems.append("query frames (queries[:, 0]) are not integers in [0, T)")
+            elif tracks is not None and tracks.shape[2] == 2:
+                idx = qt.astype(np.int64)
+                at = tracks[idx, np.arange(n)]
+                off = np.abs(at - queries[:, 1:3]).max() if n else 0.0
+                if off > 1e-3:
+                    problems.append(f"tracks at the query frames differ from the query points (by up to {off:.3g} px)")
+                if isinstance(vis, np.ndarray) and vis.shape == (t, n) and np.any(vis[idx, np.arange(n)] != 1):
+                    problems.append("some points are not visible at their own query frame")
+                if isinstance(valid, np.ndarray) and valid.shape == (t, n) and np.any(valid[idx, np.arange(n)] != 1):
+                    problems.append("some points are not valid at their own query frame")
+
+    meta = sample.get("meta")
+    _check_meta(meta, t, problems)
+    stored = meta.get("stored") if isinstance(meta, dict) and isinstance(meta.get("stored"), dict) else {}
+    width, height = stored.get("width"), stored.get("height")
+
+    if "frames" in sample:
+        frames = _array(sample, "frames", "uint8", 4, problems)
+        if frames is not None:
+            if t is not None and frames.shape[0] != t:
+                problems.append(f"frames has {frames.shape[0]} frames, the labels have T = {t}")
+            if frames.shape[3] != 3 or (width, height) != (frames.shape[2], frames.shape[1]):
+                problems.append(f"frames has shape {list(frames.shape)}, expected [T, {height}, {width}, 3]")
+    if "video_mp4" in sample:
+        data = sample["video_mp4"]
+        if not isinstance(data, (bytes, bytearray)) or len(data) < 8 or data[4:8] != b"ftyp":
+            problems.append("video_mp4 does not start with an MP4 'ftyp' box")
+        if _is_int(width) and _is_int(height) and (width % 2 or height % 2):
+            problems.append(f"stored size {width}x{height} is odd; yuv420p H.264 needs even sizes")
+        if decode_video:
+            from .video import decode_mp4
+            try:
+                frames = decode_mp4(data)
+            except Exception as error:  # noqa: BLE001 - reported, not raised
+                problems.append(f"video_mp4 does not decode: {error}")
+            else:
+                if t is not None and frames.shape[0] != t:
+                    problems.append(f"video_mp4 decodes to {frames.shape[0]} frames, the labels have T = {t}")
+                if (width, height) != (frames.shape[2], frames.shape[1]):
+                    problems.append(f"video_mp4 is {frames.shape[2]}x{frames.shape[1]}, meta.stored says {width}x{height}")
+
+    rig = [c for c in RIG_COLUMNS if c in sample]
+    if rig:
+        if len(rig) != len(RIG_COLUMNS):
+            problems.append(f"rig columns come together; present: {rig}")
+        t3 = _array(sample, "tracks3d", "float32", 3, problems) if "tracks3d" in sample else None
+        if t3 is not None and t is not None and t3.shape != (t, n, 3):
+            problems.append(f"tracks3d has shape {list(t3.shape)}, expected [T, N, 3]")
+        qv = _array(sample, "query_view", "int32", 1, problems) if "query_view" in sample else None
+        if qv is not None and n is not None and qv.shape != (n,):
+            problems.append(f"query_view has shape {list(qv.shape)}, expected [N]")
+        tv = _array(sample, "tracks_views", "float32", 4, problems) if "tracks_views" in sample else None
+        vv = _array(sample, "visibility_views", "uint8", 3, problems) if "visibility_views" in sample else None
+        if tv is not None and t is not None:
+            v = tv.shape[0]
+            if tv.shape != (v, t, n, 2):
+                problems.append(f"tracks_views has shape {list(tv.shape)}, expected [V, T, N, 2]")
+            if vv is not None and vv.shape != (v, t, n):
+                problems.append(f"visibility_views has shape {list(vv.shape)}, expected [V, T, N]")
+            if qv is not None and qv.shape == (n,) and (np.any(qv < 0) or np.any(qv >= v)):
+                problems.append("query_view holds a view index outside [0, V)")
+        if isinstance(meta, dict) and not isinstance(meta.get("rig"), dict):
+            problems.append("meta.rig is missing for a rig clip")
+    return problems
+
+
+def check_dataset(root: str, *, decode_video: bool = False, max_problems: int = 50) -> List[str]:
+    """Problems of a shard directory against Shards/README.md: the index entries, the
+    files on disk, each shard's layout and embedded configuration, and every sample
+    against the schema. Empty when it conforms."""
+    problems: List[str] = []
+
+    def add(msg: str) -> None:
+        if len(problems) < max_problems:
+            problems.append(msg)
+
+    try:
+        ds = ShardDataset(root, verify=True)
+    except ShardFormatError as error:
+        return [str(error)]
+    names = sorted(os.listdir(root))
+    expected_files = {INDEX_BASENAME}
+    columns0 = None
+    for info in ds.shards:
+        where = f"shard {info.index}"
+        entry = info.entry
+        keys = set(entry)
+        if keys != SHARD_ENTRY_KEYS:
+            extra, missing = sorted(keys - SHARD_ENTRY_KEYS), sorted(SHARD_ENTRY_KEYS - keys)
+            add(f"{where}: entry keys differ from MDS's (extra {extra}, missing {missing})")
+        if info.compression not in COMPRESSIONS:
+            add(f"{where}: compression {info.compression!r}, expected 'zstd' or 'zstd:1'..'zstd:22'")
+        if info.zip_data is None:
+            add(f"{where}: zip_data is null; PseudoTrack shards are compressed")
+        if list(info.hashes) != sorted(set(info.hashes)) or "sha1" not in info.hashes:
+            add(f"{where}: hashes {list(info.hashes)} must be sorted, unique and include 'sha1'")
+        for fi, label in ((info.raw_data, "raw_data"), (info.zip_data, "zip_data")):
+            if fi is not None and set(fi.hashes) != set(info.hashes):
+                add(f"{where}: {label}.hashes has {sorted(fi.hashes)}, 'hashes' lists {list(info.hashes)}")
+        base = f"shard.{info.index:05d}.mds"
+        if info.raw_data.basename != base:
+            add(f"{where}: raw_data.basename {info.raw_data.basename!r}, expected {base!r}")
+        if info.zip_data is not None and info.zip_data.basename != base + ".zstd":
+            add(f"{where}: zip_data.basename {info.zip_data.basename!r}, expected {base + '.zstd'!r}")
+        if info.samples < 1:
+            add(f"{where}: holds no samples")
+        if info.zip_data is not None:
+            expected_files.add(info.zip_data.basename)
+            if info.raw_data.basename in names:
+                add(f"{where}: the uncompressed {info.raw_data.basename} is on disk beside the compressed file")
+        else:
+            expected_files.add(info.raw_data.basename)
+        cols = list(info.column_names)
+        if cols != sorted(cols) or len(set(cols)) != len(cols):
+            add(f"{where}: column_names are not sorted and unique: {cols}")
+        for name, enc, size in zip(info.column_names, info.column_encodings, info.column_sizes):
+            want = SCHEMA_COLUMNS.get(name)
+            if want is None:
+                add(f"{where}: column {name!r} is not in the schema")
+            elif enc != want:
+                add(f"{where}: column {name!r} has encoding {enc!r}, the schema says {want!r}")
+            try:
+                fixed = encoding_fixed_size(enc)
+            except ShardFormatError as error:
+                add(f"{where}: {error}")
+                continue
+            if size != fixed:
+                add(f"{where}: column {name!r} size {size!r}, its encoding {enc!r} means {fixed!r}")
+        missing = [c for c in LABEL_COLUMNS if c not in cols]
+        if missing:
+            add(f"{where}: required columns missing: {missing}")
+        if columns0 is None:
+            columns0 = cols
+        elif cols != columns0:
+            add(f"{where}: columns {cols} differ from shard 0's {columns0}")
+        if info.size_limit is not None and info.raw_data.bytes > info.size_limit and info.samples > 1:
+            add(f"{where}: {info.raw_data.bytes} bytes, over its size_limit {info.size_limit} with more than one sample")
+        try:
+            loaded = ds.read_shard(info.index, verify=True)
+        except ShardFormatError as error:
+            add(str(error))
+            continue
+        try:
+            config = json.loads(loaded.config.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            add(f"{where}: the configuration inside the shard is not JSON: {error}")
+        else:
+            want_config = {k: entry.get(k) for k in ("column_encodings", "column_names", "column_sizes",
+                                                     "compression", "format", "hashes", "size_limit", "version")}
+            if config != want_config:
+                add(f"{where}: the configuration inside the shard differs from its index entry: {config!r}")
+        for local in range(info.samples):
+            g = info.first + local
+            try:
+                sample = ds[g]
+            except ShardFormatError as error:
+                add(f"sample {g}: {error}")
+                continue
+            for p in check_sample(sample, decode_video=decode_video):
+                add(f"sample {g} ({where}): {p}")
+    for name in names:
+        if name not in expected_files and not name.endswith(".mds"):
+            add(f"unexpected file in the shard directory: {name}")
+    for name in expected_files:
+        if name not in names:
+            add(f"missing file: {name}")
+    return problems

@@ -1,0 +1,70 @@
+"""Against mosaicml-streaming itself, when it is importable (it is not in the default test
+venv: it needs torch, torchvision and transformers; see Shards/python/README.md)."""
+
+import json
+import os
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from pseudotrack_data import open_shards
+
+streaming = pytest.importorskip("streaming")
+
+
+@pytest.fixture
+def fresh_copy(shard_dir, tmp_path):
+    """StreamingDataset writes decompressed shards beside the compressed ones and keeps
+    state in shared memory: give it a private directory and a clean slate."""
+    from streaming.base.util import clean_stale_shared_memory
+    clean_stale_shared_memory()
+    dst = str(tmp_path / "copy")
+    shutil.copytree(shard_dir, dst)
+    yield dst
+    clean_stale_shared_memory()
+
+
+def _same(a, b, where):
+    if isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray), where
+        assert a.dtype == b.dtype and a.shape == b.shape, where
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    else:
+        assert type(a) is type(b) and a == b, where
+
+
+def test_streaming_dataset_reads_every_sample_identically(fresh_copy):
+    ours = open_shards(fresh_copy)
+    expected = list(ours)
+    theirs = streaming.StreamingDataset(local=fresh_copy, shuffle=False, batch_size=1)
+    assert len(theirs) == len(expected)
+    for i in range(len(theirs)):
+        got = theirs[i]
+        assert sorted(got) == sorted(expected[i]), i
+        for key in got:
+            _same(expected[i][key], got[key], f"sample {i} column {key}")
+    # Its iteration order with shuffle=False is index order too.
+    for i, got in enumerate(theirs):
+        assert got["meta"] == expected[i]["meta"]
+    # It left decompressed shards beside the compressed ones: ours reads those as well.
+    again = open_shards(fresh_copy)
+    assert again[len(again) - 1]["meta"] == expected[-1]["meta"]
+
+
+def test_readme_example_runs(fresh_copy):
+    torch = pytest.importorskip("torch")
+    readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
+    text = open(readme, encoding="utf-8").read()
+    block = re.search(r"<!-- example: streaming -->\s*```python\n(.*?)```", text, re.S)
+    assert block, "README.md lost its streaming example"
+    code = re.sub(r'^shard_dir = .*$', f"shard_dir = {fresh_copy!r}", block.group(1), count=1, flags=re.M)
+    namespace = {}
+    exec(compile(code, "README.md example", "exec"), namespace)
+    batch = namespace["batch"]
+    first = open_shards(fresh_copy)[0]
+    t, n = first["tracks"].shape[:2]
+    assert isinstance(batch["video"], torch.Tensor)
+    assert tuple(batch["video"].shape) == (1, t, 3, first["meta"]["stored"]["height"], first["meta"]["stored"]["width"])
+    assert tuple(batch["trajectory"].shape) == (1, t, n, 2)

@@ -1,0 +1,251 @@
+// Dense optical flow by Dense Inverse Search (Kroeger, Timofte, Dai & Van Gool, "Fast
+// Optical Flow using Dense Inverse Search", ECCV 2016), with OpenCV's `PRESET_FAST` as the
+// reference setting: 8×8 patches every 4 pixels, computed from the coarsest scale
+// (⌊log2(max side / 32) + 0.5⌋) down to scale 2 (a quarter of the frame's side) and
+// upsampled from there. At each scale:
+//  1. inverse search (§2.1): each patch's displacement starts from the coarser scale's
+//     flow, or from its left/upper neighbour's result if that fits better (spatial
+//     propagation, then a second pass in reverse order with the right/lower neighbours,
+//     as OpenCV does), and is refined by inverse-compositional Gauss–Newton steps on the
+//     mean-normalised patch difference, 16 steps in all; a patch that moves farther than
+//     its own side from its start is put back;
+//  2. densification (§2.2): each pixel's flow is the average of the patches covering it,
+//     weighted by 1 / max(1, |I1(x + u) − I0(x)|);
+//  3. variational refinement (§2.3, after Brox et al., ECCV 2004): 5 fixed-point
+//     iterations of intensity (δ = 5), gradient (γ = 10) and smoothness (α = 20)
+//     constancy with robust (Charbonnier) penalties, each solved by 5 SOR sweeps, on
+//     intensities scaled to 0…1 as OpenCV's refinement uses them.
+// Frames and flow use the engine's pixel convention (integer = pixel centre); the flow
+// of level s is sampled at p / 2^s and scaled by 2^s.
+
+import Foundation
+import Imaging
+
+public struct DISConfiguration: Sendable, Equatable {
+    public var patchSize = 8
+    public var patchStride = 4
+    public var finestScale = 2
+    public var gradientDescentIterations = 16
+    public var variationalIterations = 5
+    public var alpha: Float = 20
+    public var delta: Float = 5
+    public var gamma: Float = 10
+    public init() {}
+}
+
+/// A dense displacement field at 1 / 2^scale of the frame's resolution.
+public struct FlowField: Sendable {
+    public let width: Int
+    public let height: Int
+    public let scale: Int
+    public var u: [Float]
+    public var v: [Float]
+
+    init(width: Int, height: Int, scale: Int) {
+        self.width = width; self.height = height; self.scale = scale
+        u = [Float](repeating: 0, count: width * height)
+        v = [Float](repeating: 0, count: width * height)
+    }
+
+    /// The displacement at frame position `p` (frame pixels).
+    public func displacement(at p: SIMD2<Float>) -> SIMD2<Float> {
+        let f = Float(1 << scale), q = p / f
+        let du = u.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: width, height: height, q.x, q.y) }
+        let dv = v.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: width, height: height, q.x, q.y) }
+        return SIMD2(du, dv) * f
+    }
+
+    /// This field at the next finer scale (twice the size), displacements doubled.
+    func upsampled(toWidth w: Int, height h: Int) -> FlowField {
+        var out = FlowField(width: w, height: h, scale: scale - 1)
+        u.withUnsafeBufferPointer { pu in
+            v.withUnsafeBufferPointer { pv in
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let sx = Float(x) / 2, sy = Float(y) / 2
+                        out.u[y * w + x] = 2 * BilinearSample.at(pu.baseAddress!, width: width, height: height, sx, sy)
+                        out.v[y * w + x] = 2 * BilinearSample.at(pv.baseAddress!, width: width, height: height, sx, sy)
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+public struct DISOpticalFlow: Sendable {
+    public let configuration: DISConfiguration
+
+    public init(configuration: DISConfiguration = DISConfiguration()) { self.configuration = configuration }
+
+    /// The coarsest scale used for a frame of this size.
+    public func coarsestScale(width: Int, height: Int) -> Int {
+        let c = configuration
+        let s = Int((log2(Double(max(width, height)) / Double(4 * c.patchSize)) + 0.5).rounded(.down))
+        return max(s, c.finestScale)
+    }
+
+    /// The flow from `from` to `to` at scale `finestScale`.
+    public func flow(from i0: GreyImage, to i1: GreyImage) -> FlowField {
+        flow(from: GaussianPyramid.build(i0, levels: coarsestScale(width: i0.width, height: i0.height), minimumSide: 1),
+             to: GaussianPyramid.build(i1, levels: coarsestScale(width: i1.width, height: i1.height), minimumSide: 1))
+    }
+
+    /// The flow between two pyramids built with `GaussianPyramid.build(_, levels:
+    /// coarsestScale(...), minimumSide: 1)`, so that a pyramid is built once per frame.
+    public func flow(from p0: [GreyImage], to p1: [GreyImage]) -> FlowField {
+        let c = configuration
+        let coarsest = min(p0.count, p1.count) - 1
+        let finest = min(c.finestScale, coarsest)
+        var field = FlowField(width: p0[coarsest].width, height: p0[coarsest].height, scale: coarsest)
+        for s in stride(from: coarsest, through: finest, by: -1) {
+            let i0 = p0[s], i1 = p1[s]
+            if s != coarsest { field = field.upsampled(toWidth: i0.width, height: i0.height) }
+            guard i0.width >= c.patchSize && i0.height >= c.patchSize else { continue }
+            let patches = inverseSearch(i0, i1, initial: field)
+            field = densify(i0, i1, patches: patches, scale: s)
+            if c.variationalIterations > 0 { VariationalRefinement(configuration: c).refine(&field, i0, i1) }
+        }
+        return field
+    }
+
+    /// Patch positions along one axis: every `patchStride`, plus one flush with the end.
+    private func patchStarts(_ length: Int) -> [Int] {
+        let c = configuration
+        var starts = Array(stride(from: 0, through: length - c.patchSize, by: c.patchStride))
+        if starts.last! != length - c.patchSize { starts.append(length - c.patchSize) }
+        return starts
+    }
+
+    struct PatchFlows {
+        let xs: [Int]
+        let ys: [Int]
+        var flow: [SIMD2<Float>]
+    }
+
+    /// Step 1: one displacement per patch.
+    func inverseSearch(_ i0: GreyImage, _ i1: GreyImage, initial: FlowField) -> PatchFlows {
+        let c = configuration
+        let size = c.patchSize, area = size * size
+        let xs = patchStarts(i0.width), ys = patchStarts(i0.height)
+        let d = ScharrDerivatives.of(i0)
+        var result = PatchFlows(xs: xs, ys: ys, flow: [SIMD2<Float>](repeating: .zero, count: xs.count * ys.count))
+        // Per patch: its template, mean-normalised gradients and inverse Hessian.
+        var template = [Float](repeating: 0, count: area), gx = template, gy = template, warped = template
+        let half = Float(size - 1) / 2
+        func prepare(_ px: Int, _ py: Int) -> (Float, Float, Float) {
+            var mx: Float = 0, my: Float = 0
+            for k in 0..<area {
+                let x = px + k % size, y = py + k / size
+                template[k] = i0.pixels[y * i0.width + x]
+                gx[k] = d.dx.pixels[y * i0.width + x]; gy[k] = d.dy.pixels[y * i0.width + x]
+                mx += gx[k]; my += gy[k]
+            }
+            mx /= Float(area); my /= Float(area)
+            var h11: Float = 0, h12: Float = 0, h22: Float = 0
+            for k in 0..<area {
+                gx[k] -= mx; gy[k] -= my
+                h11 += gx[k] * gx[k]; h12 += gx[k] * gy[k]; h22 += gy[k] * gy[k]
+            }
+            let regular: Float = 1e-3 * Float(area)
+            return (h11 + regular, h12, h22 + regular)
+        }
+        /// Mean-normalised SSD of the patch displaced by `u`, and the warped patch.
+        func cost(_ px: Int, _ py: Int, _ u: SIMD2<Float>) -> Float {
+            var mean: Float = 0
+            i1.pixels.withUnsafeBufferPointer { p in
+                for k in 0..<area {
+                    let x = Float(px + k % size) + u.x, y = Float(py + k / size) + u.y
+                    warped[k] = BilinearSample.at(p.baseAddress!, width: i1.width, height: i1.height, x, y) - template[k]
+                    mean += warped[k]
+                }
+            }
+            mean /= Float(area)
+            var ssd: Float = 0
+            for k in 0..<area { warped[k] -= mean; ssd += warped[k] * warped[k] }
+            return ssd
+        }
+        func descend(_ px: Int, _ py: Int, from start: SIMD2<Float>, iterations: Int, hessian h: (Float, Float, Float)) -> SIMD2<Float> {
+            let det = h.0 * h.2 - h.1 * h.1
+            guard det > 0 else { return start }
+            var u = start
+            for _ in 0..<iterations {
+                _ = cost(px, py, u)
+                var b1: Float = 0, b2: Float = 0
+                for k in 0..<area { b1 += gx[k] * warped[k]; b2 += gy[k] * warped[k] }
+                let step = SIMD2((h.2 * b1 - h.1 * b2) / det, (h.0 * b2 - h.1 * b1) / det)
+                u -= step
+                if (step * step).sum() < 1e-4 { break }
+            }
+            let moved = u - start
+            return (moved * moved).sum() > Float(size * size) ? start : u
+        }
+        let firstPass = c.gradientDescentIterations / 2, secondPass = c.gradientDescentIterations - firstPass
+        // Forward raster pass: start from the coarser flow or a better-fitting left/upper neighbour.
+        for (j, py) in ys.enumerated() {
+            for (i, px) in xs.enumerated() {
+                let h = prepare(px, py)
+                let centre = SIMD2(Float(px) + half, Float(py) + half)
+                var start = initial.displacement(atLevelPixel: centre)
+                var best = cost(px, py, start)
+                for (ni, nj) in [(i - 1, j), (i, j - 1)] where ni >= 0 && nj >= 0 {
+                    let candidate = result.flow[nj * xs.count + ni]
+                    let e = cost(px, py, candidate)
+                    if e < best { best = e; start = candidate }
+                }
+                result.flow[j * xs.count + i] = descend(px, py, from: start, iterations: firstPass, hessian: h)
+            }
+        }
+        // Reverse pass with the right/lower neighbours.
+        for j in stride(from: ys.count - 1, through: 0, by: -1) {
+            for i in stride(from: xs.count - 1, through: 0, by: -1) {
+                let px = xs[i], py = ys[j]
+                let h = prepare(px, py)
+                var start = result.flow[j * xs.count + i]
+                var best = cost(px, py, start)
+                for (ni, nj) in [(i + 1, j), (i, j + 1)] where ni < xs.count && nj < ys.count {
+                    let candidate = result.flow[nj * xs.count + ni]
+                    let e = cost(px, py, candidate)
+                    if e < best { best = e; start = candidate }
+                }
+                result.flow[j * xs.count + i] = descend(px, py, from: start, iterations: secondPass, hessian: h)
+            }
+        }
+        return result
+    }
+
+    /// Step 2: the dense field, each pixel a photometrically weighted average of the patches covering it.
+    func densify(_ i0: GreyImage, _ i1: GreyImage, patches: PatchFlows, scale: Int) -> FlowField {
+        let size = configuration.patchSize
+        let w = i0.width, h = i0.height
+        var su = [Float](repeating: 0, count: w * h), sv = su, sw = su
+        i1.pixels.withUnsafeBufferPointer { p1 in
+            for (j, py) in patches.ys.enumerated() {
+                for (i, px) in patches.xs.enumerated() {
+                    let f = patches.flow[j * patches.xs.count + i]
+                    for y in py..<(py + size) {
+                        for x in px..<(px + size) {
+                            let warped = BilinearSample.at(p1.baseAddress!, width: w, height: h, Float(x) + f.x, Float(y) + f.y)
+                            let weight = 1 / max(1, abs(warped - i0.pixels[y * w + x]))
+                            su[y * w + x] += weight * f.x; sv[y * w + x] += weight * f.y; sw[y * w + x] += weight
+                        }
+                    }
+                }
+            }
+        }
+        var field = FlowField(width: w, height: h, scale: scale)
+        for k in 0..<(w * h) where sw[k] > 0 {
+            field.u[k] = su[k] / sw[k]; field.v[k] = sv[k] / sw[k]
+        }
+        return field
+    }
+}
+
+extension FlowField {
+    /// The displacement at a position given in this field's own pixels, in its own pixels.
+    func displacement(atLevelPixel q: SIMD2<Float>) -> SIMD2<Float> {
+        let du = u.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: width, height: height, q.x, q.y) }
+        let dv = v.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: width, height: height, q.x, q.y) }
+        return SIMD2(du, dv)
+    }
+}

@@ -1,0 +1,59 @@
+// Lucas–Kanade chained frame to frame in one direction of time, the machinery shared by
+// `klt-online` (forward only) and `klt-offline` (forward, then backward, with
+// re-acquisition). Each step tracks every started point from the previous frame of the
+// walk to the current one and back (Kalal, Mikolajczyk & Matas, "Forward-Backward
+// Error", ICPR 2010): a step whose round trip misses its start by more than
+// `forwardBackward` pixels, or whose window residual exceeds `maxResidual` grey levels,
+// loses the point. A lost point's position is still followed (the best guess of where
+// it is, which an occluded label and the occlusion-agnostic δ metric want); only
+// re-acquisition, when the teacher offers it, makes it visible again. Confidence is the
+// smallest exp(−fb / forwardBackward) along the way since the point was last acquired.
+
+import Foundation
+import Imaging
+
+struct LucasKanadeChain {
+    let lucasKanade: PyramidalLucasKanade
+    let forwardBackward: Float
+    let maxResidual: Float
+    var position: [SIMD2<Float>]
+    var alive: [Bool]
+    var confidence: [Float]
+    var started: [Bool]
+
+    init(points: Int, lucasKanade: PyramidalLucasKanade, forwardBackward: Float, maxResidual: Float) {
+        self.lucasKanade = lucasKanade
+        self.forwardBackward = forwardBackward
+        self.maxResidual = maxResidual
+        position = [SIMD2<Float>](repeating: .zero, count: points)
+        alive = [Bool](repeating: false, count: points)
+        confidence = [Float](repeating: 0, count: points)
+        started = [Bool](repeating: false, count: points)
+    }
+
+    /// Starts point `n` at `p`, visible with full confidence.
+    mutating func start(_ n: Int, at p: SIMD2<Float>) {
+        position[n] = p; alive[n] = true; started[n] = true; confidence[n] = 1
+    }
+
+    /// One step of the walk, from `previous` to `current`.
+    mutating func step(from previous: LucasKanadeFrame, to current: LucasKanadeFrame) {
+        let ids = started.indices.filter { started[$0] }
+        guard !ids.isEmpty else { return }
+        let from = ids.map { position[$0] }
+        let forward = lucasKanade.track(from, from: previous, to: current)
+        let back = lucasKanade.track(forward.map { SIMD2($0.x, $0.y) }, from: current, to: previous)
+        for (k, id) in ids.enumerated() {
+            let f = forward[k], b = back[k]
+            if f.found { position[id] = SIMD2(f.x, f.y) }
+            guard alive[id] else { continue }
+            let fb = hypotf(b.x - from[k].x, b.y - from[k].y)
+            if f.found && b.found && fb <= forwardBackward && f.error <= maxResidual {
+                confidence[id] = min(confidence[id], expf(-fb / forwardBackward))
+            } else {
+                alive[id] = false
+                confidence[id] = 0
+            }
+        }
+    }
+}

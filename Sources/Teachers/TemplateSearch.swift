@@ -1,0 +1,159 @@
+// Coarse-to-fine search for a query template by zero-mean normalised cross-correlation
+// (ZNCC; Lewis, "Fast Normalized Cross-Correlation", Vision Interface 1995): the query
+// patch is cut from every level of the query frame's pyramid (same side in pixels of the
+// level, so a coarse level sees more context), searched exhaustively within
+// ⌈radius / 2^L⌉ of the prediction at the coarsest level L, then within ±2 pixels at
+// each finer level, and the integer peak of level 0 is refined to subpixel by a parabola
+// through its neighbours on each axis. ZNCC is invariant to gain and bias, so lighting
+// changes do not move the peak; matching always against the query patch itself means no
+// drift accumulates. Two cues come out with the peak: the best score outside the peak's
+// neighbourhood at the coarsest level (a second surface that looks alike: ambiguity) and
+// the peak's sharpness (its score minus the mean of the ring two pixels away at level 0).
+
+import Imaging
+
+/// The query patch at every pyramid level, zero-mean and of unit norm.
+public struct QueryTemplate: Sendable {
+    public let radius: Int
+    /// [level][side × side]; empty where the patch was flat (no texture to match).
+    let levels: [[Float]]
+
+    /// Cuts the patch of side 2·radius + 1 centred at `point` (level-0 pixels) out of each
+    /// level of `pyramid`, bilinearly sampled.
+    public init(pyramid: [GreyImage], point: SIMD2<Float>, radius: Int) {
+        self.radius = radius
+        let side = 2 * radius + 1
+        levels = pyramid.enumerated().map { level, image in
+            let centre = point / Float(1 << level)
+            var patch = [Float](repeating: 0, count: side * side)
+            for dy in 0..<side {
+                for dx in 0..<side {
+                    patch[dy * side + dx] = BilinearSample.at(image, centre.x + Float(dx - radius), centre.y + Float(dy - radius))
+                }
+            }
+            let mean = patch.reduce(0, +) / Float(patch.count)
+            var norm: Float = 0
+            for k in patch.indices { patch[k] -= mean; norm += patch[k] * patch[k] }
+            guard norm > Float(patch.count) * 1e-2 else { return [] }
+            let scale = 1 / norm.squareRoot()
+            return patch.map { $0 * scale }
+        }
+    }
+
+    public var isTextured: Bool { !(levels.first?.isEmpty ?? true) }
+}
+
+public struct TemplateMatch: Equatable, Sendable {
+    /// Level-0 pixels, subpixel.
+    public var position: SIMD2<Float>
+    /// ZNCC at the integer peak, −1…1.
+    public var peak: Float
+    /// The best ZNCC at the coarsest level more than two of its pixels from the peak.
+    public var second: Float
+    /// Peak minus the mean ZNCC two pixels away, at level 0.
+    public var sharpness: Float
+}
+
+public struct TemplateSearch: Sendable, Equatable {
+    /// Search radius around the prediction, level-0 pixels.
+    public var radius: Int
+    /// Pyramid levels used above the base (the coarsest is searched exhaustively).
+    public var levels: Int
+
+    public init(radius: Int = 32, levels: Int = 2) { self.radius = radius; self.levels = levels }
+
+    /// Searches `pyramid` (levels 0… of the target frame) for `template` around
+    /// `prediction`. Nil when the template is flat or falls outside the frame.
+    public func match(_ template: QueryTemplate, in pyramid: [GreyImage], around prediction: SIMD2<Float>) -> TemplateMatch? {
+        guard template.isTextured else { return nil }
+        let top = min(levels, pyramid.count - 1, template.levels.count - 1)
+        let r = template.radius
+        // Coarsest level: exhaustive.
+        let scale = Float(1 << top)
+        let centre = SIMD2<Int>(Int((prediction.x / scale).rounded()), Int((prediction.y / scale).rounded()))
+        let reach = (radius + (1 << top) - 1) >> top
+        var best = -Float.infinity, bestAt = centre
+        var scores: [(SIMD2<Int>, Float)] = []
+        scores.reserveCapacity((2 * reach + 1) * (2 * reach + 1))
+        let coarse = pyramid[top]
+        for y in (centre.y - reach)...(centre.y + reach) {
+            for x in (centre.x - reach)...(centre.x + reach) {
+                guard let s = Self.zncc(template.levels[top], radius: r, in: coarse, x: x, y: y) else { continue }
+                scores.append((SIMD2(x, y), s))
+                if s > best { best = s; bestAt = SIMD2(x, y) }
+            }
+        }
+        guard best > -Float.infinity else { return nil }
+        var second: Float = -1
+        for (p, s) in scores where s > second {
+            let d = p &- bestAt
+            if max(abs(d.x), abs(d.y)) > 2 { second = s }
+        }
+        // Finer levels: ±2 around the doubled peak.
+        var at = bestAt
+        for level in stride(from: top - 1, through: 0, by: -1) {
+            let image = pyramid[level]
+            let guess = at &* 2
+            var levelBest = -Float.infinity
+            for y in (guess.y - 2)...(guess.y + 2) {
+                for x in (guess.x - 2)...(guess.x + 2) {
+                    guard let s = Self.zncc(template.levels[level], radius: r, in: image, x: x, y: y) else { continue }
+                    if s > levelBest { levelBest = s; at = SIMD2(x, y) }
+                }
+            }
+            guard levelBest > -Float.infinity else { return nil }
+            best = levelBest
+        }
+        // Subpixel: a parabola through the peak and its neighbours on each axis; the ring
+        // two pixels out gives the sharpness.
+        let base = pyramid[0], t0 = template.levels[0]
+        func score(_ dx: Int, _ dy: Int) -> Float { Self.zncc(t0, radius: r, in: base, x: at.x + dx, y: at.y + dy) ?? best }
+        let l = score(-1, 0), rr = score(1, 0), u = score(0, -1), d = score(0, 1)
+        func vertex(_ a: Float, _ b: Float, _ c: Float) -> Float {
+            let curvature = a - 2 * b + c
+            guard curvature < -1e-6 else { return 0 }
+            return min(max(0.5 * (a - c) / curvature, -0.5), 0.5)
+        }
+        var ring: Float = 0
+        let ringOffsets = [(-2, 0), (2, 0), (0, -2), (0, 2), (-2, -2), (2, 2), (-2, 2), (2, -2)]
+        for (dx, dy) in ringOffsets { ring += score(dx, dy) }
+        ring /= Float(ringOffsets.count)
+        let position = SIMD2(Float(at.x) + vertex(l, best, rr), Float(at.y) + vertex(u, best, d))
+        return TemplateMatch(position: position, peak: best, second: second, sharpness: best - ring)
+    }
+
+    /// ZNCC of the zero-mean unit-norm `template` with the window of `image` centred at
+    /// integer (x, y); nil when the window leaves the image or is flat.
+    @inline(__always)
+    static func zncc(_ template: [Float], radius r: Int, in image: GreyImage, x: Int, y: Int) -> Float? {
+        guard x - r >= 0, y - r >= 0, x + r < image.width, y + r < image.height else { return nil }
+        let side = 2 * r + 1
+        var sum: Float = 0, squares: Float = 0, dot: Float = 0
+        image.pixels.withUnsafeBufferPointer { p in
+            template.withUnsafeBufferPointer { t in
+                var s8 = SIMD8<Float>(), q8 = SIMD8<Float>(), d8 = SIMD8<Float>()
+                for dy in 0..<side {
+                    let row = p.baseAddress! + (y - r + dy) * image.width + (x - r)
+                    let trow = t.baseAddress! + dy * side
+                    var dx = 0
+                    while dx + 8 <= side {
+                        let v = UnsafeRawPointer(row + dx).loadUnaligned(as: SIMD8<Float>.self)
+                        let w = UnsafeRawPointer(trow + dx).loadUnaligned(as: SIMD8<Float>.self)
+                        s8 += v; q8 += v * v; d8 += v * w
+                        dx += 8
+                    }
+                    while dx < side {
+                        let v = row[dx]
+                        sum += v; squares += v * v; dot += v * trow[dx]
+                        dx += 1
+                    }
+                }
+                sum += s8.sum(); squares += q8.sum(); dot += d8.sum()
+            }
+        }
+        let n = Float(side * side)
+        let variance = squares - sum * sum / n
+        guard variance > n * 1e-2 else { return nil }
+        return dot / variance.squareRoot()
+    }
+}
