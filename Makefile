@@ -16,9 +16,15 @@ build: deps
 	$(SWIFT) build -c release --product pseudotrack
 
 # Image code is 10-100x slower unoptimised: the tests are built in release with testing enabled.
+# A Python virtual environment (.venv-test) serves the external-teacher integration test
+# (OpenCV through ops/teachers/opencv_lk.py) and the shard reader's pytest suite.
+TEST_VENV := .venv-test
 test: deps
+	bash ops/python-test-env.sh $(TEST_VENV)
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
-	$(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing
+	PSEUDOTRACK_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python \
+	  $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing
+	$(TEST_VENV)/bin/pytest -q Shards/python/tests
 
 demo: build
 	bash ops/fetch-samples.sh $(SAMPLES)
@@ -36,6 +42,9 @@ bench: build
 	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -c "import cv2, numpy" 2>/dev/null || $(BENCH_VENV)/bin/pip install -q numpy opencv-python-headless
 	$(BENCH_VENV)/bin/python ops/bench/sift_reference.py --skip-agreement --skip-matching
+	mkdir -p bench-results/teachers
+	$(BIN) bench teachers --dump bench-results/teachers --json > bench-results/teachers/engine.json
+	$(BENCH_VENV)/bin/python ops/bench/teachers_reference.py bench-results/teachers
 
 clean:
-	rm -rf .build $(DEMO) bench-results $(BENCH_VENV)
+	rm -rf .build $(DEMO) bench-results $(BENCH_VENV) $(TEST_VENV)

@@ -10,7 +10,7 @@ import Yams
 public struct PipelineDefinition: Sendable {
     public var version: Int = 1
     public var seed: Int64 = 0
-    public var stages: [String] = ["decode-check", "points"]
+    public var stages: [String] = ["decode-check", "points", "teacher"]
     public var clips = ClipsSection()
     public var decode = DecodeSection()
     public var run = RunSection()

@@ -57,7 +57,7 @@ public final class ExternalTeacher: Teacher, @unchecked Sendable {
     }
 
     private func process() throws -> TeacherProcess {
-        if let running, running.process.isRunning { return running }
+        if let running, running.isRunning { return running }
         running = nil
         let started = try TeacherProcess(command: configuration.command, startupTimeout: configuration.startupTimeout)
         announcedVersion = started.hello["teacher_version"] as? String ?? "unstated"

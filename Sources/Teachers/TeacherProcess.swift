@@ -37,9 +37,12 @@ struct WireArray {
 }
 
 final class TeacherProcess {
-    let process = Process()
-    private let input = Pipe()
-    private let output = Pipe()
+    /// The teacher's process id; it leads its own process group, so that stopping it
+    /// also stops whatever it started (data-loader workers, shells).
+    let pid: pid_t
+    private var stdinFD: Int32
+    private var stdoutFD: Int32
+    private var exitStatus: Int32?
     private let logURL: URL
     private var buffer: [UInt8] = []
     /// The hello line's fields.
@@ -47,21 +50,41 @@ final class TeacherProcess {
 
     init(command: [String], startupTimeout: Double) throws {
         signal(SIGPIPE, SIG_IGN)
-        guard let executable = command.first else { throw ExternalTeacherError.startup("the command is empty") }
+        guard !command.isEmpty else { throw ExternalTeacherError.startup("the command is empty") }
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("pseudotrack-teacher-\(getpid())-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [executable] + command.dropFirst()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: logURL)
-        do { try process.run() } catch {
-            throw ExternalTeacherError.startup("\(command.joined(separator: " ")): \(error.localizedDescription)")
+        var toChild: [Int32] = [0, 0], fromChild: [Int32] = [0, 0]
+        guard pipe(&toChild) == 0, pipe(&fromChild) == 0 else { throw ExternalTeacherError.startup("pipe: \(String(cString: strerror(errno)))") }
+        let log = open(logURL.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, toChild[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, fromChild[1], 1)
+        if log >= 0 { posix_spawn_file_actions_adddup2(&actions, log, 2) }
+        for fd in [toChild[0], toChild[1], fromChild[0], fromChild[1], log] where fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var child: pid_t = 0
+        let spawned = posix_spawnp(&child, command[0], &actions, &attributes, argv, environ)
+        close(toChild[0]); close(fromChild[1])
+        if log >= 0 { close(log) }
+        guard spawned == 0 else {
+            close(toChild[1]); close(fromChild[0])
+            throw ExternalTeacherError.startup("\(command[0]): \(String(cString: strerror(spawned)))")
         }
+        pid = child
+        stdinFD = toChild[1]
+        stdoutFD = fromChild[0]
         // Non-blocking ends: poll says when a pipe can take or give bytes, and a write
         // never blocks on a teacher that stopped reading.
-        for fd in [input.fileHandleForWriting.fileDescriptor, output.fileHandleForReading.fileDescriptor] {
+        for fd in [stdinFD, stdoutFD] {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
         do {
             let (header, _) = try readMessage(deadline: Date().addingTimeInterval(startupTimeout))
@@ -84,12 +107,36 @@ final class TeacherProcess {
         try? FileManager.default.removeItem(at: logURL)
     }
 
-    /// Closes the teacher's stdin, waits a moment for it to exit, then kills it.
+    /// Whether the process is still running (reaps it once it has exited).
+    var isRunning: Bool {
+        if exitStatus != nil { return false }
+        var status: Int32 = 0
+        let r = waitpid(pid, &status, WNOHANG)
+        if r == pid || r < 0 { exitStatus = status; return false }
+        return true
+    }
+
+    private var statusText: String {
+        guard let s = exitStatus else { return "running" }
+        let signalled = s & 0x7f
+        return signalled != 0 ? "killed by signal \(signalled)" : "exited with status \((s >> 8) & 0xff)"
+    }
+
+    /// Closes the teacher's stdin, waits a moment for it to exit, then kills its process group.
     func stop() {
-        try? input.fileHandleForWriting.close()
+        guard stdoutFD >= 0 else { return }
+        close(stdinFD)
+        stdinFD = -1
         let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        while isRunning && Date() < deadline { usleep(10_000) }
+        kill(-pid, SIGKILL)
+        if isRunning {
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            exitStatus = status
+        }
+        close(stdoutFD)
+        stdoutFD = -1
     }
 
     /// The last lines of the teacher's stderr, prefixed for an error message ("" if none).
@@ -113,7 +160,7 @@ final class TeacherProcess {
     }
 
     private func write(_ bytes: [UInt8], deadline: Date) throws {
-        let fd = input.fileHandleForWriting.fileDescriptor
+        let fd = stdinFD
         var offset = 0
         try bytes.withUnsafeBytes { raw in
             while offset < raw.count {
@@ -136,13 +183,13 @@ final class TeacherProcess {
             let r = poll(&p, 1, Int32(min(remaining * 1000, 1000)))
             if r > 0 { return }
             if r < 0 && errno != EINTR { throw ExternalTeacherError.broken("poll: \(String(cString: strerror(errno)))") }
-            if r == 0 && !process.isRunning { throw ExternalTeacherError.broken("the process exited with status \(process.terminationStatus)") }
+            if r == 0 && !isRunning { throw ExternalTeacherError.broken("the process \(statusText)") }
         }
     }
 
     /// Reads more bytes into the buffer.
     private func fill(deadline: Date) throws {
-        let fd = output.fileHandleForReading.fileDescriptor
+        let fd = stdoutFD
         try wait(fd, for: Int16(POLLIN), deadline: deadline)
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
@@ -151,8 +198,9 @@ final class TeacherProcess {
             throw ExternalTeacherError.broken("reading from the teacher: \(String(cString: strerror(errno)))")
         }
         if n == 0 {
-            process.waitUntilExit()
-            throw ExternalTeacherError.broken("the process exited with status \(process.terminationStatus)")
+            let deadline = Date().addingTimeInterval(1)
+            while isRunning && Date() < deadline { usleep(10_000) }
+            throw ExternalTeacherError.broken("the process closed its output (\(statusText))")
         }
         buffer.append(contentsOf: chunk[0..<n])
     }

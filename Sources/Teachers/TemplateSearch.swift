@@ -122,6 +122,14 @@ public struct TemplateSearch: Sendable, Equatable {
         return TemplateMatch(position: position, peak: best, second: second, sharpness: best - ring)
     }
 
+    /// ZNCC of the template with the frame (level 0) at the pixel nearest `position`; nil
+    /// when the template is flat or the window leaves the frame.
+    public func score(_ template: QueryTemplate, in frame: GreyImage, at position: SIMD2<Float>) -> Float? {
+        guard template.isTextured else { return nil }
+        return Self.zncc(template.levels[0], radius: template.radius, in: frame,
+                         x: Int(position.x.rounded()), y: Int(position.y.rounded()))
+    }
+
     /// ZNCC of the zero-mean unit-norm `template` with the window of `image` centred at
     /// integer (x, y); nil when the window leaves the image or is flat.
     @inline(__always)

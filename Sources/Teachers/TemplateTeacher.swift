@@ -33,6 +33,9 @@ public struct TemplateTeacher: Teacher {
                 "max_ambiguity": "\(c.maxAmbiguity)", "velocity_decay": "\(c.velocityDecay)"]
     }
 
+    /// The patch radius for a point of scale σ: 3σ within 6…10 px.
+    static func templateRadius(sigma: Float) -> Int { min(max(Int((3 * sigma).rounded()), 6), 10) }
+
     public func track(_ clip: TeacherClip, queries: [TeacherQuery]) -> TeacherTracks {
         let frames = clip.grey
         var out = TeacherTracks(frames: frames.count, points: queries.count)
@@ -40,7 +43,7 @@ public struct TemplateTeacher: Teacher {
         let levels = configuration.search.levels
         let pyramids = frames.map { GaussianPyramid.build($0, levels: levels) }
         let templates = queries.map { q in
-            QueryTemplate(pyramid: pyramids[q.t], point: SIMD2(q.x, q.y), radius: KLTOfflineTeacher.templateRadius(sigma: q.sigma))
+            QueryTemplate(pyramid: pyramids[q.t], point: SIMD2(q.x, q.y), radius: Self.templateRadius(sigma: q.sigma))
         }
         for (n, q) in queries.enumerated() {
             out.set(t: q.t, n: n, position: SIMD2(q.x, q.y), visible: true, confidence: 1)
@@ -52,7 +55,10 @@ public struct TemplateTeacher: Teacher {
                     let c = configuration
                     if let m = c.search.match(templates[n], in: pyramids[t], around: prediction),
                        m.peak >= c.minPeak, m.second < c.maxAmbiguity * m.peak {
-                        velocity = m.position - position
+                        // A match far from the prediction keeps the old velocity: one
+                        // wrong frame must not send the prediction flying.
+                        let jump = m.position - prediction
+                        if (jump * jump).sum() <= 16 { velocity = m.position - position }
                         position = m.position
                         out.set(t: t, n: n, position: position, visible: true, confidence: m.peak * min(m.sharpness / 0.3, 1))
                     } else {

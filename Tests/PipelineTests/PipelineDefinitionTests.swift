@@ -10,6 +10,7 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertEqual(shipped.decode, builtIn.decode)
         XCTAssertEqual(shipped.run, builtIn.run)
         XCTAssertEqual(shipped.decodeCheck, builtIn.decodeCheck)
+        XCTAssertEqual(shipped.teachers, builtIn.teachers)
         XCTAssertEqual(shipped.seed, 0)
         XCTAssertEqual(shipped.sha256.count, 64)
     }

@@ -45,12 +45,15 @@ def to_cotracker(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
     if frames.shape[0] != tracks.shape[0]:
         raise ValueError(f"{frames.shape[0]} frames for labels with T = {tracks.shape[0]}")
     meta = sample.get("meta") or {}
+    def owned(x, dtype):  # contiguous and writable (StreamingDataset's arrays are read-only)
+        return np.require(x, dtype, ["C_CONTIGUOUS", "WRITEABLE"])
+
     out: Dict[str, Any] = {
-        "video": np.ascontiguousarray(frames.transpose(0, 3, 1, 2), dtype=np.float32),
-        "trajectory": np.ascontiguousarray(tracks),
+        "video": owned(frames.transpose(0, 3, 1, 2), np.float32),
+        "trajectory": owned(tracks, np.float32),
         "visibility": np.asarray(sample["visibility"]) != 0,
         "valid": np.asarray(sample["valid"]) != 0,
-        "query_points": np.ascontiguousarray(np.asarray(sample["queries"], np.float32)),
+        "query_points": owned(sample["queries"], np.float32),
     }
     if segmentation:
         t, _, h, w = out["video"].shape

@@ -10,8 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import numpy as np
 
-from .mds import (INDEX_BASENAME, SHARD_ENTRY_KEYS, ShardDataset, ShardFormatError,
-                  encoding_fixed_size, parse_raw_shard)
+from .mds import INDEX_BASENAME, SHARD_ENTRY_KEYS, ShardDataset, ShardFormatError, encoding_fixed_size
 
 __all__ = [
     "LABEL_COLUMNS", "MEDIA_COLUMNS", "RIG_COLUMNS", "SCHEMA_COLUMNS", "check_dataset",
@@ -347,8 +346,9 @@ def check_dataset(root: str, *, decode_video: bool = False, max_problems: int = 
                 continue
             for p in check_sample(sample, decode_video=decode_video):
                 add(f"sample {g} ({where}): {p}")
+    flagged = {info.raw_data.basename for info in ds.shards}  # raw beside zip: reported above
     for name in names:
-        if name not in expected_files and not name.endswith(".mds"):
+        if name not in expected_files and name not in flagged:
             add(f"unexpected file in the shard directory: {name}")
     for name in expected_files:
         if name not in names:

@@ -118,3 +118,12 @@ def shard_copy(shard_dir, tmp_path) -> str:
     dst = str(tmp_path / "copy")
     shutil.copytree(shard_dir, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def media_shard_dir(shard_dir) -> str:
+    """shard_dir, skipping the test when its samples carry no media (mode 'none')."""
+    from pseudotrack_data import media_mode, open_shards
+    if media_mode(open_shards(shard_dir).columns) == "none":
+        pytest.skip("these shards were written with media mode 'none'")
+    return shard_dir

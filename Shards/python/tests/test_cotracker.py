@@ -7,8 +7,8 @@ from conftest import write_synthetic_shards
 pytest.importorskip("av")
 
 
-def test_video_decodes_to_exactly_t_frames(shard_dir):
-    for s in open_shards(shard_dir):
+def test_video_decodes_to_exactly_t_frames(media_shard_dir):
+    for s in open_shards(media_shard_dir):
         if "video_mp4" not in s:
             pytest.skip("these shards carry no video_mp4")
         frames = decode_mp4(s["video_mp4"])
@@ -26,10 +26,10 @@ def test_video_matches_the_encoded_frames(synthetic_dir):
 
 
 @pytest.mark.parametrize("as_torch", [False, None])
-def test_to_cotracker_fields(shard_dir, as_torch):
+def test_to_cotracker_fields(media_shard_dir, as_torch):
     if as_torch is None:
         pytest.importorskip("torch")
-    ds = open_shards(shard_dir)
+    ds = open_shards(media_shard_dir)
     for i in range(min(len(ds), 3)):
         s = ds[i]
         t, n = s["tracks"].shape[:2]

@@ -57,10 +57,10 @@ def _load_like_cotracker_kubric(data_root, seq_name):
 
 
 @pytest.mark.parametrize("invalid", ["drop", "occluded"])
-def test_cotracker_kubric_export_loads_back(shard_dir, tmp_path, invalid):
+def test_cotracker_kubric_export_loads_back(media_shard_dir, tmp_path, invalid):
     out = str(tmp_path / "kubric")
-    assert main(["export", "--format", "cotracker-kubric", "--invalid", invalid, "--limit", "3", shard_dir, out]) == 0
-    ds = open_shards(shard_dir)
+    assert main(["export", "--format", "cotracker-kubric", "--invalid", invalid, "--limit", "3", media_shard_dir, out]) == 0
+    ds = open_shards(media_shard_dir)
     seqs = sorted(d for d in os.listdir(out) if os.path.isdir(os.path.join(out, d)))
     assert len(seqs) == min(3, len(ds))
     for i, seq in enumerate(seqs):
@@ -77,10 +77,10 @@ def test_cotracker_kubric_export_loads_back(shard_dir, tmp_path, invalid):
         np.testing.assert_array_equal(annot["query_points"], s["queries"][keep])
 
 
-def test_tapvid_export_loads_back(shard_dir, tmp_path):
+def test_tapvid_export_loads_back(media_shard_dir, tmp_path):
     out = str(tmp_path / "tapvid")
-    assert main(["export", "--format", "tapvid", "--invalid", "occluded", "--limit", "2", shard_dir, out]) == 0
-    ds = open_shards(shard_dir)
+    assert main(["export", "--format", "tapvid", "--invalid", "occluded", "--limit", "2", media_shard_dir, out]) == 0
+    ds = open_shards(media_shard_dir)
     files = sorted(f for f in os.listdir(out) if f.endswith(".pkl"))
     assert len(files) == min(2, len(ds))
     for i, name in enumerate(files):

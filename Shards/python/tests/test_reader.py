@@ -1,6 +1,5 @@
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest
@@ -89,13 +88,6 @@ def test_corrupted_shard_is_detected(shard_copy):
         ds[last]
     with pytest.raises(ShardChecksumError):
         ds.verify()
-    # Without hash checks the damage still shows (decompression or the layout fails),
-    # or the bytes decode to something else: never silently to the same sample.
-    unchecked = open_shards(shard_copy, verify=False)
-    try:
-        unchecked[last]
-    except ShardFormatError:
-        pass
 
 
 def test_truncated_shard_is_detected(shard_copy):

@@ -1,7 +1,6 @@
 """Against mosaicml-streaming itself, when it is importable (it is not in the default test
 venv: it needs torch, torchvision and transformers; see Shards/python/README.md)."""
 
-import json
 import os
 import re
 import shutil
@@ -55,6 +54,9 @@ def test_streaming_dataset_reads_every_sample_identically(fresh_copy):
 
 def test_readme_example_runs(fresh_copy):
     torch = pytest.importorskip("torch")
+    from pseudotrack_data import media_mode
+    if media_mode(open_shards(fresh_copy).columns) == "none":
+        pytest.skip("these shards were written with media mode 'none'")
     readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
     text = open(readme, encoding="utf-8").read()
     block = re.search(r"<!-- example: streaming -->\s*```python\n(.*?)```", text, re.S)
