@@ -41,6 +41,8 @@ public struct ManifestStatus: Codable, Sendable {
     public var clips = Clips()
     public var stages: [String: [String: Int]] = [:]
     public var skipped: [Skip] = []
+    /// Clips labelled by each teacher (the teacher stage's draw, artifacts.metadata).
+    public var teachers: [String: Int] = [:]
     public var failures: [Failure] = []
     public var failuresTotal = 0
     public var lastRun: LastRun?
@@ -102,6 +104,12 @@ extension ManifestDatabase {
                                                         AND p.stage_index < t.stage_index AND p.state = 'skipped')
                 GROUP BY error ORDER BY n DESC LIMIT 50
                 """).map { ManifestStatus.Skip(reason: ($0["error"] as String?) ?? "", clips: $0["n"]) }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT json_extract(metadata, '$.teacher') AS teacher, COUNT(*) AS n FROM artifacts
+                WHERE name = 'tracks' AND metadata IS NOT NULL GROUP BY teacher
+                """) {
+                status.teachers[(row["teacher"] as String?) ?? "?"] = row["n"]
+            }
             let sourceFailures = try Row.fetchAll(db, sql: """
                 SELECT uri, error_kind, error FROM sources WHERE state = 'failed' ORDER BY id LIMIT ?
                 """, arguments: [failureLimit])

@@ -24,6 +24,9 @@ struct Status: ParsableCommand {
             let s = status.stages[stage] ?? [:]
             print("  \(stage.padding(toLength: 16, withPad: " ", startingAt: 0)) done \(s["done"] ?? 0)  pending \(s["pending"] ?? 0)  running \(s["running"] ?? 0)  skipped \(s["skipped"] ?? 0)  failed \(s["failed"] ?? 0)")
         }
+        if !status.teachers.isEmpty {
+            print("labelled by  " + status.teachers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))
+        }
         if !status.skipped.isEmpty {
             print("skipped clips by reason:")
             for s in status.skipped.prefix(10) { print("  \(s.clips)× \(s.reason)") }

@@ -49,10 +49,8 @@ public struct FlowField: Sendable {
 
     /// The displacement at frame position `p` (frame pixels).
     public func displacement(at p: SIMD2<Float>) -> SIMD2<Float> {
-        let f = Float(1 << scale), q = p / f
-        let du = u.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: width, height: height, q.x, q.y) }
-        let dv = v.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: width, height: height, q.x, q.y) }
-        return SIMD2(du, dv) * f
+        let f = Float(1 << scale)
+        return displacement(atLevelPixel: p / f) * f
     }
 
     /// This field at the next finer scale (twice the size), displacements doubled.

@@ -80,8 +80,7 @@ public final class ExternalTeacher: Teacher, @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         var lastFailure = ""
         for attempt in 0..<2 {
-            let teacher: TeacherProcess
-            do { teacher = try process() } catch { throw error }
+            let teacher = try process()
             do {
                 let (header, answer) = try teacher.exchange(["type": "track", "id": clip.id], arrays: arrays, timeout: configuration.timeout)
                 guard header["id"] as? String == clip.id else {
