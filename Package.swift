@@ -14,7 +14,8 @@
 //   Compression                    zstd for manifest artifacts and shards
 //   ArrayFiles                     NumPy .npy/.npz files
 //   Checksums                      SHA-256/SHA-1 digests (libcrypto)
-//   Manifest                       the SQLite manifest: schema, leases, artifacts
+//   Manifest                       the SQLite manifest: schema, leases, artifacts, sealed shards
+//   Shards                         MDS training shards: encoding, writing, reading back
 //   Pipeline                       pipeline definitions, ingest, stages and the stage runner
 //   PseudoTrackCLI                 the `pseudotrack` command
 import PackageDescription
@@ -56,12 +57,13 @@ let package = Package(
         .target(name: "Manifest",
                 dependencies: ["Compression", "Checksums", "CPlatform", .product(name: "GRDB", package: "GRDB.swift")],
                 resources: [.process("migrations")]),
+        .target(name: "Shards", dependencies: ["Compression", "Checksums"]),
         .target(name: "Pipeline",
-                dependencies: ["Imaging", "VideoIO", "Features", "Teachers", "Seeding", "Manifest", "Compression", "Yams",
+                dependencies: ["Imaging", "VideoIO", "Features", "Teachers", "Seeding", "Manifest", "Compression", "Shards", "Yams",
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers",
+                          dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers",
                                          "Evaluation", "ArrayFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
@@ -72,7 +74,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ArrayFiles"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "Compression", "Checksums"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

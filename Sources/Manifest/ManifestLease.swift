@@ -150,9 +150,28 @@ public final class ManifestLease: @unchecked Sendable {
     }
 
     private func requireHeld(_ task: LeasedTask, _ db: Database) throws {
-        let held = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ? AND lease_token = ? AND state = 'running')",
-                                     arguments: [task.id, token])!
-        guard held else { throw ManifestError.leaseLost(task: task.id, stage: task.stage) }
+        guard try isHeld(task, db) else { throw ManifestError.leaseLost(task: task.id, stage: task.stage) }
+    }
+
+    func isHeld(_ task: LeasedTask, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM tasks WHERE id = ? AND lease_token = ? AND state = 'running')",
+                          arguments: [task.id, token])!
+    }
+
+    /// Records that `task`'s work is done and waits in an open shard: if the worker dies
+    /// before the shard is sealed, this attempt is not counted against the clip.
+    public func park(_ task: LeasedTask) throws {
+        try manifest.write { db in
+            try requireHeld(task, db)
+            try db.execute(sql: "UPDATE task_attempts SET parked_at = ? WHERE task_id = ? AND lease_token = ? AND outcome IS NULL",
+                           arguments: [now, task.id, token])
+        }
+    }
+
+    /// Marks `task` done inside the caller's transaction (a shard being sealed).
+    func finishDone(_ task: LeasedTask, seconds: Double, _ db: Database) throws {
+        try finish(task, state: "done", outcome: "done", error: nil, seconds: seconds, db)
+        tasks.removeAll { $0.id == task.id }
     }
 
     private func finish(_ task: LeasedTask, state: String, outcome: String, error: String?, seconds: Double, _ db: Database) throws {
@@ -186,12 +205,19 @@ extension ManifestDatabase {
                 guard let row else { return nil }
                 let taskId: Int64 = row["id"], clipId: Int64 = row["clip_id"]
                 if (row["state"] as String) == "running" {
-                    // The lease expired: its worker died or hung.
+                    // The lease expired: its worker died or hung. An attempt whose sample was
+                    // waiting in the worker's open shard is not counted (ManifestLease.park).
+                    try db.execute(sql: """
+                        UPDATE tasks SET attempts = attempts - 1
+                        WHERE id = ?1 AND attempts > 0 AND EXISTS (SELECT 1 FROM task_attempts a WHERE a.task_id = ?1
+                                                                   AND a.outcome IS NULL AND a.parked_at IS NOT NULL)
+                        """, arguments: [taskId])
                     try db.execute(sql: """
                         UPDATE task_attempts SET ended_at = ?, outcome = 'expired', error = 'lease expired'
                         WHERE task_id = ? AND outcome IS NULL
                         """, arguments: [now, taskId])
-                    let attempts: Int = row["attempts"], maxAttempts: Int = row["max_attempts"]
+                    let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM tasks WHERE id = ?", arguments: [taskId])!
+                    let maxAttempts: Int = row["max_attempts"]
                     if attempts >= maxAttempts {
                         try db.execute(sql: """
                             UPDATE tasks SET state = 'failed', finished_at = ?,

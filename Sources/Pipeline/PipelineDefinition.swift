@@ -10,13 +10,14 @@ import Yams
 public struct PipelineDefinition: Sendable {
     public var version: Int = 1
     public var seed: Int64 = 0
-    public var stages: [String] = ["decode-check", "points", "teacher"]
+    public var stages: [String] = ["decode-check", "points", "teacher", "shards"]
     public var clips = ClipsSection()
     public var decode = DecodeSection()
     public var run = RunSection()
     public var decodeCheck = DecodeCheckConfiguration()
     public var points = PointsConfiguration()
     public var teachers = TeacherEnsemble()
+    public var shards = ShardsConfiguration()
     /// The exact text the definition was read from, and its SHA-256.
     public var text: String = ""
     public var sha256: String = ""
@@ -45,7 +46,7 @@ public struct PipelineDefinition: Sendable {
             throw PipelineError.invalid(path: path, message: "the top level must be a mapping")
         }
         let reader = YAMLSection(path: path, prefix: "", mapping: root)
-        try reader.allow(["version", "seed", "stages", "clips", "decode", "run", "decode_check", "points", "teachers", "teacher"])
+        try reader.allow(["version", "seed", "stages", "clips", "decode", "run", "decode_check", "points", "teachers", "teacher", "shards"])
         definition.version = try reader.int("version") ?? 1
         guard definition.version == 1 else { throw PipelineError.invalid(path: path, message: "version \(definition.version) is not supported (this engine reads version 1)") }
         definition.seed = Int64(try reader.int("seed") ?? 0)
@@ -57,12 +58,16 @@ public struct PipelineDefinition: Sendable {
         if let s = try reader.section("points") { definition.points = try PointsConfiguration(s) }
         definition.teachers.members = try TeacherEnsemble.members(reader, key: "teachers")
         if let s = try reader.section("teacher") { try definition.teachers.read(s) }
+        if let s = try reader.section("shards") { definition.shards = try ShardsConfiguration(s) }
         let known = Set(StageCatalog.names)
         for stage in definition.stages where !known.contains(stage) {
             throw PipelineError.invalid(path: path, message: "stages: unknown stage '\(stage)' (this engine has: \(StageCatalog.names.joined(separator: ", ")))")
         }
         if Set(definition.stages).count != definition.stages.count {
             throw PipelineError.invalid(path: path, message: "stages: a stage is listed twice")
+        }
+        if let index = definition.stages.firstIndex(of: "shards"), index != definition.stages.count - 1 {
+            throw PipelineError.invalid(path: path, message: "stages: 'shards' must be the last stage (a clip is finished when its shard is sealed)")
         }
         var written = Set<String>()
         for name in definition.stages {

@@ -36,18 +36,24 @@ public final class StageRunner {
     public let owner: LeaseOwner
     public let stop: StopFlag
     public var logger = Logger(label: "pseudotrack.worker")
+    public let output: ShardOutput?
     private let stages: [String: Stage]
 
-    public init(manifest: ManifestDatabase, pipeline: PipelineDefinition, runId: Int64?,
+    /// `output` is where the `shards` stage writes; required when the pipeline has it.
+    public init(manifest: ManifestDatabase, pipeline: PipelineDefinition, runId: Int64?, output: ShardOutput? = nil,
                 owner: LeaseOwner = LeaseOwner(), stop: StopFlag = StopFlag()) throws {
         self.manifest = manifest
         self.pipeline = pipeline
         self.runId = runId
+        self.output = output
         self.owner = owner
         self.stop = stop
         var stages: [String: Stage] = [:]
         for name in pipeline.stages { stages[name] = try StageCatalog.make(name, pipeline: pipeline) }
         self.stages = stages
+        if stages["shards"] != nil && output == nil {
+            throw ManifestError.invalid("the pipeline ends with the shards stage: give an output directory (--out DIR)")
+        }
     }
 
     /// Works until nothing is claimable or a stop is requested. Stage timings are in the
@@ -55,22 +61,41 @@ public final class StageRunner {
     public func run() throws -> WorkerTotals {
         var totals = WorkerTotals()
         let frameSource = ClipFrameSource(threads: pipeline.decode.threads)
+        let renewal = LeaseRenewal(duration: pipeline.run.leaseSeconds)
+        defer { renewal.stop() }
+        var sink: ShardSink? = nil
+        if let output {
+            for name in try output.recover() { logger.info("removed \(name), left by a crashed run") }
+            sink = ShardSink(output: output, columns: pipeline.shards.columns, runId: runId, renewal: renewal, logger: logger)
+        }
         while !stop.isSet {
             guard let lease = try manifest.claim(owner: owner, duration: pipeline.run.leaseSeconds, runId: runId) else { break }
-            let renewal = LeaseRenewal(lease: lease)
-            defer { renewal.stop() }
+            renewal.add(lease)
             let before = totals
-            try work(on: lease, frameSource: frameSource, renewal: renewal, totals: &totals)
-            if let runId {
-                try manifest.count(run: runId, clips: totals.clipsFinished + totals.clipsSkipped - before.clipsFinished - before.clipsSkipped,
-                                   frames: totals.framesDecoded - before.framesDecoded)
-            }
+            let parked = try work(on: lease, frameSource: frameSource, sink: sink, renewal: renewal, totals: &totals)
+            if !parked { renewal.remove(lease) }
+            try count(since: before, totals)
+        }
+        if let sink {
+            let before = totals
+            let (sealed, failed) = try sink.seal()
+            totals.clipsFinished += sealed
+            totals.tasksFailed += failed
+            try count(since: before, totals)
         }
         return totals
     }
 
-    private func work(on lease: ManifestLease, frameSource: ClipFrameSource, renewal: LeaseRenewal,
-                      totals: inout WorkerTotals) throws {
+    private func count(since before: WorkerTotals, _ totals: WorkerTotals) throws {
+        guard let runId else { return }
+        try manifest.count(run: runId, clips: totals.clipsFinished + totals.clipsSkipped - before.clipsFinished - before.clipsSkipped,
+                           frames: totals.framesDecoded - before.framesDecoded)
+    }
+
+    /// Runs the clip's leased tasks. Returns true when its sample waits in the open shard
+    /// (the lease stays held until the shard is sealed).
+    private func work(on lease: ManifestLease, frameSource: ClipFrameSource, sink: ShardSink?, renewal: LeaseRenewal,
+                      totals: inout WorkerTotals) throws -> Bool {
         guard let clip = try manifest.clip(lease.clipId), let source = try manifest.sourceRecord(clip.sourceId),
               let video = try manifest.videos(ofSource: clip.sourceId).first else {
             throw ManifestError.invalid("clip \(lease.clipId) has no source or video in the manifest")
@@ -78,12 +103,12 @@ public final class StageRunner {
         var frames: (grey: [GreyImage], rgb: [RGBImage]?)? = nil
         var finishedAll = true
         for task in lease.tasks {
-            if stop.isSet || renewal.lost { finishedAll = false; break }
+            if stop.isSet || renewal.isLost(lease) { finishedAll = false; break }
             guard let stage = stages[task.stage] else {
                 try lease.begin(task)
                 try lease.fail(task, error: "stage '\(task.stage)' is not in this engine's pipeline", permanent: true, seconds: 0)
                 totals.tasksFailed += 1
-                return
+                return false
             }
             try lease.begin(task)
             let started = Date()
@@ -100,7 +125,8 @@ public final class StageRunner {
                     inputs[name] = try artifact.payload()
                 }
                 let input = StageInput(clip: clip, grey: frames!.grey, rgb: frames!.rgb, artifacts: inputs,
-                                       random: SeededGenerator(seed: pipeline.seed, source.sha256 ?? "", String(clip.clipIndex), stage.name))
+                                       random: SeededGenerator(seed: pipeline.seed, source.sha256 ?? "", String(clip.clipIndex), stage.name),
+                                       source: source, video: video)
                 let outcome = try stage.run(input)
                 let seconds = Date().timeIntervalSince(started)
                 switch outcome {
@@ -109,25 +135,31 @@ public final class StageRunner {
                 case .skipped(let reason, let artifacts):
                     try lease.skip(task, reason: reason, artifacts: artifacts, seconds: seconds)
                     totals.clipsSkipped += 1
-                    return
+                    return false
+                case .sample(let columns, let tracks):
+                    guard let sink else { throw ManifestError.invalid("\(stage.name) made a sample but the worker has no shard output") }
+                    let (sealed, failed) = try sink.add(columns, member: ShardMember(lease: lease, task: task, tracks: tracks, seconds: seconds))
+                    totals.clipsFinished += sealed
+                    totals.tasksFailed += failed
+                    return true
                 }
             } catch let error as ManifestError {
                 if case .leaseLost = error {
                     logger.warning("\(error)")
-                    return
+                    return false
                 }
                 try lease.fail(task, error: error.description, permanent: false, seconds: Date().timeIntervalSince(started))
                 totals.tasksFailed += 1
-                return
+                return false
             } catch let error as VideoError {
                 // Decoding is deterministic: the same error would come back on every attempt.
                 try lease.fail(task, error: error.description, permanent: true, seconds: Date().timeIntervalSince(started))
                 totals.tasksFailed += 1
-                return
+                return false
             } catch {
                 try lease.fail(task, error: "\(stage.name): \(error)", permanent: false, seconds: Date().timeIntervalSince(started))
                 totals.tasksFailed += 1
-                return
+                return false
             }
         }
         if finishedAll && lease.tasks.isEmpty {
@@ -135,6 +167,7 @@ public final class StageRunner {
         } else {
             try lease.release()
         }
+        return false
     }
 
     private func needsRGBLater(_ lease: ManifestLease, after task: LeasedTask) -> Bool {
@@ -142,30 +175,37 @@ public final class StageRunner {
     }
 }
 
-/// Renews a lease every third of its duration on a background thread until stopped.
+/// Renews the worker's leases (the clip in hand, and those waiting in the open shard)
+/// every third of their duration on a background thread, until stopped. A lease that
+/// cannot be renewed is lost: its clip was taken over by another worker.
 final class LeaseRenewal: @unchecked Sendable {
-    private let lease: ManifestLease
     private let lock = NSLock()
+    private var leases: [String: ManifestLease] = [:]
+    private var lostTokens = Set<String>()
     private var stopped = false
-    private var isLost = false
     private let done = DispatchSemaphore(value: 0)
+    private let interval: TimeInterval
 
-    init(lease: ManifestLease) {
-        self.lease = lease
+    init(duration: TimeInterval) {
+        interval = max(0.2, duration / 3)
         let thread = Thread { [self] in self.loop() }
         thread.start()
     }
 
-    var lost: Bool { lock.lock(); defer { lock.unlock() }; return isLost }
+    func add(_ lease: ManifestLease) { lock.lock(); leases[lease.token] = lease; lock.unlock() }
+    func remove(_ lease: ManifestLease) { lock.lock(); leases[lease.token] = nil; lostTokens.remove(lease.token); lock.unlock() }
+    func isLost(_ lease: ManifestLease) -> Bool { lock.lock(); defer { lock.unlock() }; return lostTokens.contains(lease.token) }
 
     private func loop() {
-        let interval = max(0.2, lease.duration / 3)
         while done.wait(timeout: .now() + interval) == .timedOut {
-            lock.lock(); let finished = stopped; lock.unlock()
-            if finished { return }
-            do { try lease.renew() } catch {
-                lock.lock(); isLost = true; lock.unlock()
-                return
+            lock.lock()
+            if stopped { lock.unlock(); return }
+            let current = leases.values.filter { !lostTokens.contains($0.token) }
+            lock.unlock()
+            for lease in current {
+                do { try lease.renew() } catch {
+                    lock.lock(); lostTokens.insert(lease.token); lock.unlock()
+                }
             }
         }
     }

@@ -15,7 +15,7 @@ struct Run: ParsableCommand {
         """)
 
     @OptionGroup var manifestOptions: ManifestOptions
-    @Option(help: "Output directory.") var out: String
+    @Option(help: "Output directory: the training shards (index.json, shard.NNNNN.mds.zstd).") var out: String
     @Option(help: "Worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Pipeline YAML; must be the one the manifest was ingested with.") var pipeline: String?
     @Option(help: "Progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none.")
@@ -35,12 +35,13 @@ struct Run: ParsableCommand {
         }
         let definition = try PipelineChoice.resolve(pipeline, manifest: manifest)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let output = definition.stages.contains("shards") ? try ShardOutput(path: out, manifest: manifest) : nil
         let stop = StopFlag()
         let signals = SignalForwarding(stop: stop)
 
         if let runId {
             // A worker process started by a parent `run`.
-            let runner = try StageRunner(manifest: manifest, pipeline: definition, runId: runId, stop: stop)
+            let runner = try StageRunner(manifest: manifest, pipeline: definition, runId: runId, output: output, stop: stop)
             _ = try runner.run()
             signals.cancel()
             if stop.isSet { throw ExitCode(Run.interruptedExitCode) }
@@ -54,7 +55,7 @@ struct Run: ParsableCommand {
         var failure: Error? = nil
         if workers == 1 {
             do {
-                let runner = try StageRunner(manifest: manifest, pipeline: definition, runId: record.id, stop: stop)
+                let runner = try StageRunner(manifest: manifest, pipeline: definition, runId: record.id, output: output, stop: stop)
                 _ = try runner.run()
             } catch { failure = error }
         } else {
@@ -72,6 +73,10 @@ struct Run: ParsableCommand {
         let status = try manifest.status(failureLimit: 0)
         let c = status.clips
         print("clips: \(c.done) done, \(c.skipped) skipped, \(c.failed) failed, \(c.pending + c.running) left of \(c.total)")
+        if let output {
+            let shards = try manifest.shards(in: output.directory.path)
+            print("shards: \(shards.count) in \(output.directory.path) (\(shards.reduce(0) { $0 + $1.samples }) clips); check them with `pseudotrack verify --out \(out)`")
+        }
         if interrupted {
             print("interrupted: run the same command again to resume")
             throw ExitCode(Run.interruptedExitCode)

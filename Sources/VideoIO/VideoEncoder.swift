@@ -74,6 +74,9 @@ public final class VideoEncoder {
         context.pointee.gop_size = Int32(settings.gopSize)
         context.pointee.max_b_frames = Int32(settings.bFrames)
         context.pointee.thread_count = Int32(settings.threads)
+        // swscale converts with the BT.601 matrix to limited range: say so in the stream.
+        context.pointee.colorspace = AVCOL_SPC_SMPTE170M
+        context.pointee.color_range = AVCOL_RANGE_MPEG
         if format.pointee.oformat.pointee.flags & AVFMT_GLOBALHEADER != 0 {
             context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
         }
@@ -178,5 +181,21 @@ public final class VideoEncoder {
             let written = av_interleaved_write_frame(format, packet)
             if written < 0 { throw VideoError.encoding(path: path, message: "cannot write a packet: \(FFmpegLog.message(for: written))") }
         }
+    }
+
+    /// The frames as the bytes of an MP4 file (H.264, yuv420p, fast start), through a
+    /// temporary file: the MP4 muxer rewrites its header at the end.
+    public static func mp4(_ frames: [RGBImage], settings: VideoEncoderSettings) throws -> [UInt8] {
+        let path = NSTemporaryDirectory() + "pseudotrack-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).mp4"
+        defer { unlink(path) }
+        var settings = settings
+        settings.fastStart = true
+        let encoder = try VideoEncoder(path: path, settings: settings)
+        for frame in frames { try encoder.append(frame) }
+        try encoder.finish()
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw VideoError.encoding(path: path, message: "the encoded file cannot be read back")
+        }
+        return [UInt8](data)
     }
 }

@@ -348,6 +348,8 @@ def check_dataset(root: str, *, decode_video: bool = False, max_problems: int = 
                 add(f"sample {g} ({where}): {p}")
     flagged = {info.raw_data.basename for info in ds.shards}  # raw beside zip: reported above
     for name in names:
+        if name.startswith("."):
+            continue  # the writer's own files (lock, temporaries): not part of the data set
         if name not in expected_files and name not in flagged:
             add(f"unexpected file in the shard directory: {name}")
     for name in expected_files:

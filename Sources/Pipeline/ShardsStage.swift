@@ -1,0 +1,124 @@
+// `shards`: turns a labelled clip into a training sample (TrainingSample: the labels of
+// the `tracks` artifact for the queries of `points`, the clip as an H.264 MP4 or as raw
+// frames, and its provenance in `meta`) for the worker's open shard. The stage only
+// builds the sample; the worker's ShardSink appends it to the current MDS shard and the
+// clip's task ends done when that shard is sealed (ManifestDatabase.sealShard).
+// Defaults: 64 MiB uncompressed shards and zstd level 3 (mosaicml-streaming's own
+// defaults), H.264 at CRF 18 with x264's veryfast preset (visually near-lossless at a
+// fraction of the labelling time).
+
+import Foundation
+import Imaging
+import Manifest
+import Shards
+import Teachers
+import VideoIO
+
+public struct ShardsConfiguration: Sendable, Equatable {
+    /// Largest uncompressed shard in bytes.
+    public var sizeLimit = 1 << 26
+    public var zstdLevel: Int32 = 3
+    public var media: ShardMedia = .videoMP4
+    /// x264 CRF of `video_mp4`.
+    public var crf = 18
+    public init() {}
+
+    init(_ s: YAMLSection) throws {
+        try s.allow(["size_limit", "zstd_level", "media", "crf"])
+        if let limit = try s.int("size_limit", atLeast: 1024) {
+            guard limit < (1 << 32) else { throw s.error("size_limit", "must be below 4 GiB (MDS offsets are 32-bit)") }
+            sizeLimit = limit
+        }
+        if let level = try s.int("zstd_level", atLeast: 1) {
+            guard level <= 22 else { throw s.error("zstd_level", "must be 1…22") }
+            zstdLevel = Int32(level)
+        }
+        if let media = try s.string("media") {
+            guard let m = ShardMedia(rawValue: media) else { throw s.error("media", "must be video_mp4, frames or none") }
+            self.media = m
+        }
+        if let crf = try s.int("crf", atLeast: 0) {
+            guard crf <= 51 else { throw s.error("crf", "must be 0…51") }
+            self.crf = crf
+        }
+    }
+
+    public var columns: MDSColumns {
+        MDSColumns(TrainingSample.encodings(media: media), zstdLevel: zstdLevel, sizeLimit: sizeLimit)
+    }
+}
+
+public struct ShardsStage: Stage {
+    public let name = "shards"
+    public let reads = ["points", "tracks"]
+    public let writes: [String] = []
+    public let configuration: ShardsConfiguration
+    public let seed: Int64
+    public let pipelineSha256: String
+
+    public init(configuration: ShardsConfiguration, seed: Int64, pipelineSha256: String) {
+        self.configuration = configuration; self.seed = seed; self.pipelineSha256 = pipelineSha256
+    }
+
+    public var needsRGB: Bool { configuration.media != .none }
+
+    public func run(_ input: StageInput) throws -> StageOutcome {
+        guard let source = input.source, let video = input.video else {
+            throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0) has no source or video record")
+        }
+        let queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { (t: $0.t, x: $0.x, y: $0.y) }
+        let (labels, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+        guard labels.points == queries.count, labels.frames == input.grey.count, labels.points > 0 else {
+            throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0): \(labels.points) tracks over \(labels.frames) frames for \(queries.count) queries and \(input.grey.count) frames")
+        }
+        var columns = TrainingSample.labelColumns(labels, queries: queries)
+        switch configuration.media {
+        case .videoMP4:
+            guard let rgb = input.rgb else { throw ManifestError.invalid("shards: no RGB frames decoded") }
+            var settings = VideoEncoderSettings(codec: .h264, width: input.clip.storedWidth, height: input.clip.storedHeight)
+            let fps = video.frameRate / Double(input.clip.frameStep)
+            settings.frameRateNumerator = Int32(max(1, (fps * 1001).rounded()))
+            settings.frameRateDenominator = 1001
+            settings.quality = configuration.crf
+            columns["video_mp4"] = .bytes(try VideoEncoder.mp4(rgb, settings: settings))
+        case .frames:
+            guard let rgb = input.rgb else { throw ManifestError.invalid("shards: no RGB frames decoded") }
+            columns["frames"] = .array(MDSArray(uint8: rgb.flatMap(\.bytes),
+                                                shape: [rgb.count, input.clip.storedHeight, input.clip.storedWidth, 3]))
+        case .none: break
+        }
+        columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON))
+        return .sample(columns, tracks: labels.points)
+    }
+
+    /// The stable name of a clip in shards: the first 16 hex digits of its source's
+    /// SHA-256 and its index.
+    public static func clipName(sourceSha256: String, clipIndex: Int) -> String {
+        "\(sourceSha256.prefix(16))/\(clipIndex)"
+    }
+
+    private func meta(_ input: StageInput, source: SourceRecord, video: VideoRecord, labels: TeacherTracks,
+                      teacherJSON: String) throws -> String {
+        let clip = input.clip
+        let frameIndices = (try? JSONDecoder().decode([Int].self, from: Data(clip.frameIndices.utf8))) ?? []
+        let teacher = (try? JSONSerialization.jsonObject(with: Data(teacherJSON.utf8))) as? [String: Any] ?? [:]
+        let cells = labels.frames * labels.points
+        let labelled = labels.valid.filter { $0 }.count
+        let visible = zip(labels.valid, labels.visible).filter { $0 && $1 }.count
+        let object: [String: Any] = [
+            "clip_id": Self.clipName(sourceSha256: source.sha256 ?? video.sha256, clipIndex: clip.clipIndex),
+            "video": ["uri": source.uri, "sha256": source.sha256 ?? video.sha256, "width": video.width, "height": video.height,
+                      "fps": video.frameRate],
+            "clip": ["frame_indices": frameIndices, "frame_step": clip.frameStep, "index": clip.clipIndex],
+            "transform": ["scale_x": clip.scaleX, "scale_y": clip.scaleY, "offset_x": clip.offsetX, "offset_y": clip.offsetY],
+            "stored": ["width": clip.storedWidth, "height": clip.storedHeight],
+            "teacher": ["name": teacher["teacher"] ?? "unknown", "version": teacher["version"] ?? "", "params": teacher["params"] ?? [:],
+                        "draw": teacher["draw"] ?? [:]],
+            "seed": seed,
+            "quality": ["teacher": ["points": labels.points, "labelled_fraction": cells > 0 ? Double(labelled) / Double(cells) : 0,
+                                    "visible_fraction": cells > 0 ? Double(visible) / Double(cells) : 0]],
+            "engine": ["version": EngineVersion.string, "pipeline_sha256": pipelineSha256],
+        ]
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
