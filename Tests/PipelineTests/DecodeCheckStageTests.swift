@@ -21,6 +21,9 @@ final class DecodeCheckStageTests: XCTestCase {
         case .skipped(let reason, let artifacts):
             XCTAssertEqual(artifacts.count, 1)
             return reason
+        case .sample:
+            XCTFail("decode-check makes no sample")
+            return nil
         }
     }
 
