@@ -17,14 +17,19 @@ build: deps
 
 # Image code is 10-100x slower unoptimised: the tests are built in release with testing enabled.
 # A Python virtual environment (.venv-test) serves the external-teacher integration test
-# (OpenCV through ops/teachers/opencv_lk.py) and the shard reader's pytest suite.
+# (OpenCV through ops/teachers/opencv_lk.py) and the shard reader's pytest suite, which
+# runs twice: on shards of the reference writer (tests/mds_writer.py) and on shards the
+# engine writes from synthetic videos in the same run (ops/test-shards.sh).
 TEST_VENV := .venv-test
+TEST_SHARDS := .build/test-shards
 test: deps
 	bash ops/python-test-env.sh $(TEST_VENV)
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	PSEUDOTRACK_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python \
 	  $(SWIFT) test -c release -Xswiftc -enable-testing --skip-build --disable-swift-testing
 	$(TEST_VENV)/bin/pytest -q Shards/python/tests
+	bash ops/test-shards.sh .build/release/pseudotrack $(TEST_SHARDS)
+	PSEUDOTRACK_SHARDS=$(CURDIR)/$(TEST_SHARDS)/out $(TEST_VENV)/bin/pytest -q Shards/python/tests
 
 demo: build
 	bash ops/fetch-samples.sh $(SAMPLES)
@@ -33,9 +38,12 @@ demo: build
 	$(BIN) run --manifest $(DEMO)/manifest.sqlite --out $(DEMO)/out
 	@echo
 	$(BIN) status --manifest $(DEMO)/manifest.sqlite
+	@echo
+	$(BIN) verify --manifest $(DEMO)/manifest.sqlite --out $(DEMO)/out
 
-# Speed against the references, in the same run: ffmpeg for decoding, OpenCV for SIFT
-# (OpenCV in a virtual environment of its own, .venv-bench).
+# Speed against the references, in the same run: ffmpeg for decoding, OpenCV for SIFT and
+# Lucas-Kanade (OpenCV in a virtual environment of its own, .venv-bench), zstd for writing
+# shards (on the demo's shards).
 BENCH_VENV := .venv-bench
 bench: build
 	bash ops/bench/decode.sh
@@ -45,6 +53,8 @@ bench: build
 	mkdir -p bench-results/teachers
 	$(BIN) bench teachers --dump bench-results/teachers --json > bench-results/teachers/engine.json
 	$(BENCH_VENV)/bin/python ops/bench/teachers_reference.py bench-results/teachers
+	test -f $(DEMO)/out/index.json || $(MAKE) demo
+	bash ops/bench/shards.sh $(BIN) $(DEMO)/out
 
 clean:
 	rm -rf .build $(DEMO) bench-results $(BENCH_VENV) $(TEST_VENV)
