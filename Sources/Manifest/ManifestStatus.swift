@@ -43,13 +43,20 @@ public struct ManifestStatus: Codable, Sendable {
     public var skipped: [Skip] = []
     /// Clips labelled by each teacher (the teacher stage's draw, artifacts.metadata).
     public var teachers: [String: Int] = [:]
+    /// Sealed training shards (all output directories).
+    public struct Shards: Codable, Sendable {
+        public var shards = 0, clips = 0, tracks = 0, rawBytes = 0, zipBytes = 0
+        public var directory: String?
+        enum CodingKeys: String, CodingKey { case shards, clips, tracks, rawBytes = "raw_bytes", zipBytes = "zip_bytes", directory }
+    }
+    public var shards = Shards()
     public var failures: [Failure] = []
     public var failuresTotal = 0
     public var lastRun: LastRun?
 
     enum CodingKeys: String, CodingKey {
         case manifest, pipelineSha256 = "pipeline_sha256", stageOrder = "stage_order", videos, clips, stages,
-             skipped, failures, failuresTotal = "failures_total", lastRun = "last_run"
+             skipped, teachers, shards, failures, failuresTotal = "failures_total", lastRun = "last_run"
     }
 }
 
@@ -109,6 +116,14 @@ extension ManifestDatabase {
                 WHERE name = 'tracks' AND metadata IS NOT NULL GROUP BY teacher
                 """) {
                 status.teachers[(row["teacher"] as String?) ?? "?"] = row["n"]
+            }
+            if try db.tableExists("shards"), let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS shards, COALESCE(SUM(samples), 0) AS clips, COALESCE(SUM(raw_bytes), 0) AS raw,
+                       COALESCE(SUM(zip_bytes), 0) AS zip, MIN(directory) AS directory,
+                       (SELECT COALESCE(SUM(tracks), 0) FROM shard_samples) AS tracks FROM shards
+                """) {
+                status.shards = ManifestStatus.Shards(shards: row["shards"], clips: row["clips"], tracks: row["tracks"],
+                                                      rawBytes: row["raw"], zipBytes: row["zip"], directory: row["directory"])
             }
             let sourceFailures = try Row.fetchAll(db, sql: """
                 SELECT uri, error_kind, error FROM sources WHERE state = 'failed' ORDER BY id LIMIT ?

@@ -66,8 +66,8 @@ struct BenchShards: ParsableCommand {
                                                         compression: columns.compression, runs: rates.count,
                                                         megabytes_per_second: rate, all_runs: rates.sorted())))
         } else {
-            print(String(format: "%d samples, %.1f MB uncompressed -> %.1f MB (%@): %.1f MB/s written (median of %d)",
-                         samples.count, Double(rawBytes) / 1e6, Double(zipBytes) / 1e6, columns.compression, rate, rates.count))
+            print("\(samples.count) samples, " + String(format: "%.1f MB uncompressed -> %.1f MB", Double(rawBytes) / 1e6, Double(zipBytes) / 1e6)
+                  + " (\(columns.compression)): " + String(format: "%.1f MB/s written (median of %d)", rate, rates.count))
         }
     }
 }

@@ -24,6 +24,11 @@ struct Status: ParsableCommand {
             let s = status.stages[stage] ?? [:]
             print("  \(stage.padding(toLength: 16, withPad: " ", startingAt: 0)) done \(s["done"] ?? 0)  pending \(s["pending"] ?? 0)  running \(s["running"] ?? 0)  skipped \(s["skipped"] ?? 0)  failed \(s["failed"] ?? 0)")
         }
+        if status.shards.shards > 0 {
+            let sh = status.shards
+            print("shards       \(sh.shards) sealed in \(sh.directory ?? "?"): \(sh.clips) clips, \(sh.tracks) tracks, "
+                  + String(format: "%.1f MB (%.1f MB uncompressed)", Double(sh.zipBytes) / 1e6, Double(sh.rawBytes) / 1e6))
+        }
         if !status.teachers.isEmpty {
             print("labelled by  " + status.teachers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))
         }
