@@ -10,13 +10,15 @@ import Yams
 public struct PipelineDefinition: Sendable {
     public var version: Int = 1
     public var seed: Int64 = 0
-    public var stages: [String] = ["decode-check", "points", "teacher", "shards"]
+    public var stages: [String] = ["decode-check", "points", "teacher", "full-tracker", "quality", "shards"]
     public var clips = ClipsSection()
     public var decode = DecodeSection()
     public var run = RunSection()
     public var decodeCheck = DecodeCheckConfiguration()
     public var points = PointsConfiguration()
     public var teachers = TeacherEnsemble()
+    public var fullTracker = FullTrackerConfiguration()
+    public var quality = QualityConfiguration()
     public var shards = ShardsConfiguration()
     /// The exact text the definition was read from, and its SHA-256.
     public var text: String = ""
@@ -46,7 +48,7 @@ public struct PipelineDefinition: Sendable {
             throw PipelineError.invalid(path: path, message: "the top level must be a mapping")
         }
         let reader = YAMLSection(path: path, prefix: "", mapping: root)
-        try reader.allow(["version", "seed", "stages", "clips", "decode", "run", "decode_check", "points", "teachers", "teacher", "shards"])
+        try reader.allow(["version", "seed", "stages", "clips", "decode", "run", "decode_check", "points", "teachers", "teacher", "full_tracker", "quality", "shards"])
         definition.version = try reader.int("version") ?? 1
         guard definition.version == 1 else { throw PipelineError.invalid(path: path, message: "version \(definition.version) is not supported (this engine reads version 1)") }
         definition.seed = Int64(try reader.int("seed") ?? 0)
@@ -58,6 +60,8 @@ public struct PipelineDefinition: Sendable {
         if let s = try reader.section("points") { definition.points = try PointsConfiguration(s) }
         definition.teachers.members = try TeacherEnsemble.members(reader, key: "teachers")
         if let s = try reader.section("teacher") { try definition.teachers.read(s) }
+        if let s = try reader.section("full_tracker") { definition.fullTracker = try FullTrackerConfiguration(s) }
+        if let s = try reader.section("quality") { definition.quality = try QualityConfiguration(s) }
         if let s = try reader.section("shards") { definition.shards = try ShardsConfiguration(s) }
         let known = Set(StageCatalog.names)
         for stage in definition.stages where !known.contains(stage) {

@@ -1,5 +1,6 @@
 // `shards`: turns a labelled clip into a training sample (TrainingSample: the labels of
-// the `tracks` artifact for the queries of `points`, the clip as an H.264 MP4 or as raw
+// the `labels` artifact when the pipeline filters them (`quality`), else the teacher's
+// `tracks`, for the queries of `points`, the clip as an H.264 MP4 or as raw
 // frames, and its provenance in `meta`) for the worker's open shard. The stage only
 // builds the sample; the worker's ShardSink appends it to the current MDS shard and the
 // clip's task ends done when that shard is sealed (ManifestDatabase.sealShard).
@@ -50,14 +51,16 @@ public struct ShardsConfiguration: Sendable, Equatable {
 
 public struct ShardsStage: Stage {
     public let name = "shards"
-    public let reads = ["points", "tracks"]
+    public var reads: [String] { filtered ? ["points", "labels"] : ["points", "tracks"] }
     public let writes: [String] = []
     public let configuration: ShardsConfiguration
     public let seed: Int64
     public let pipelineSha256: String
+    /// Whether the labels come from the `quality` stage.
+    public let filtered: Bool
 
-    public init(configuration: ShardsConfiguration, seed: Int64, pipelineSha256: String) {
-        self.configuration = configuration; self.seed = seed; self.pipelineSha256 = pipelineSha256
+    public init(configuration: ShardsConfiguration, seed: Int64, pipelineSha256: String, filtered: Bool) {
+        self.configuration = configuration; self.seed = seed; self.pipelineSha256 = pipelineSha256; self.filtered = filtered
     }
 
     public var needsRGB: Bool { configuration.media != .none }
@@ -66,8 +69,16 @@ public struct ShardsStage: Stage {
         guard let source = input.source, let video = input.video else {
             throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0) has no source or video record")
         }
-        let queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { (t: $0.t, x: $0.x, y: $0.y) }
-        let (labels, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+        var queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { (t: $0.t, x: $0.x, y: $0.y) }
+        let labels: TeacherTracks, teacherJSON: String
+        var qualityJSON = "{}"
+        if filtered {
+            let kept: [Int]
+            (labels, kept, teacherJSON, qualityJSON) = try QualityStage.decode(input.artifacts["labels"] ?? [])
+            queries = kept.map { queries[$0] }
+        } else {
+            (labels, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+        }
         guard labels.points == queries.count, labels.frames == input.grey.count, labels.points > 0 else {
             throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0): \(labels.points) tracks over \(labels.frames) frames for \(queries.count) queries and \(input.grey.count) frames")
         }
@@ -87,7 +98,8 @@ public struct ShardsStage: Stage {
                                                 shape: [rgb.count, input.clip.storedHeight, input.clip.storedWidth, 3]))
         case .none: break
         }
-        columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON))
+        columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON,
+                                         qualityJSON: qualityJSON))
         return .sample(columns, tracks: labels.points)
     }
 
@@ -98,13 +110,16 @@ public struct ShardsStage: Stage {
     }
 
     private func meta(_ input: StageInput, source: SourceRecord, video: VideoRecord, labels: TeacherTracks,
-                      teacherJSON: String) throws -> String {
+                      teacherJSON: String, qualityJSON: String) throws -> String {
         let clip = input.clip
         let frameIndices = (try? JSONDecoder().decode([Int].self, from: Data(clip.frameIndices.utf8))) ?? []
         let teacher = (try? JSONSerialization.jsonObject(with: Data(teacherJSON.utf8))) as? [String: Any] ?? [:]
         let cells = labels.frames * labels.points
         let labelled = labels.valid.filter { $0 }.count
         let visible = zip(labels.valid, labels.visible).filter { $0 && $1 }.count
+        var quality = ((try? JSONSerialization.jsonObject(with: Data(qualityJSON.utf8))) as? [String: Any])?["quality"] as? [String: Any] ?? [:]
+        quality["labels"] = ["points": labels.points, "labelled_fraction": cells > 0 ? Double(labelled) / Double(cells) : 0,
+                             "visible_fraction": cells > 0 ? Double(visible) / Double(cells) : 0]
         let object: [String: Any] = [
             "clip_id": Self.clipName(sourceSha256: source.sha256 ?? video.sha256, clipIndex: clip.clipIndex),
             "video": ["uri": source.uri, "sha256": source.sha256 ?? video.sha256, "width": video.width, "height": video.height,
@@ -115,8 +130,7 @@ public struct ShardsStage: Stage {
             "teacher": ["name": teacher["teacher"] ?? "unknown", "version": teacher["version"] ?? "", "params": teacher["params"] ?? [:],
                         "draw": teacher["draw"] ?? [:]],
             "seed": seed,
-            "quality": ["teacher": ["points": labels.points, "labelled_fraction": cells > 0 ? Double(labelled) / Double(cells) : 0,
-                                    "visible_fraction": cells > 0 ? Double(visible) / Double(cells) : 0]],
+            "quality": quality,
             "engine": ["version": EngineVersion.string, "pipeline_sha256": pipelineSha256],
         ]
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)

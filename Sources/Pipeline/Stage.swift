@@ -56,14 +56,17 @@ public protocol Stage: Sendable {
 
 /// The stages this engine has, and how a pipeline definition configures each.
 public enum StageCatalog {
-    public static let names = ["decode-check", "points", "teacher", "shards"]
+    public static let names = ["decode-check", "points", "teacher", "full-tracker", "quality", "shards"]
 
     public static func make(_ name: String, pipeline: PipelineDefinition) throws -> Stage {
         switch name {
         case "decode-check": return DecodeCheckStage(configuration: pipeline.decodeCheck)
         case "points": return PointsStage(configuration: pipeline.points)
         case "teacher": return TeacherStage(ensemble: pipeline.teachers)
-        case "shards": return ShardsStage(configuration: pipeline.shards, seed: pipeline.seed, pipelineSha256: pipeline.sha256)
+        case "full-tracker": return FullTrackerStage(configuration: pipeline.fullTracker)
+        case "quality": return QualityStage(configuration: pipeline.quality)
+        case "shards": return ShardsStage(configuration: pipeline.shards, seed: pipeline.seed, pipelineSha256: pipeline.sha256,
+                                          filtered: pipeline.stages.contains("quality"))
         default: throw PipelineError.invalid(path: "<pipeline>", message: "unknown stage '\(name)'")
         }
     }

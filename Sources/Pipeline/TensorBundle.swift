@@ -48,6 +48,13 @@ public struct TensorBundle: Equatable, Sendable {
         }
     }
 
+    public func int32s(_ name: String) throws -> [Int32] {
+        guard let t = tensors[name], t.dtype == .i32 else { throw TensorBundleError.missing(name, "I32") }
+        return stride(from: 0, to: t.bytes.count, by: 4).map { i in
+            Int32(bitPattern: UInt32(t.bytes[i]) | UInt32(t.bytes[i + 1]) << 8 | UInt32(t.bytes[i + 2]) << 16 | UInt32(t.bytes[i + 3]) << 24)
+        }
+    }
+
     public func bytes(_ name: String) throws -> [UInt8] {
         guard let t = tensors[name], t.dtype == .u8 else { throw TensorBundleError.missing(name, "U8") }
         return t.bytes
