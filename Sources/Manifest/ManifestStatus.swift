@@ -50,13 +50,22 @@ public struct ManifestStatus: Codable, Sendable {
         enum CodingKeys: String, CodingKey { case shards, clips, tracks, rawBytes = "raw_bytes", zipBytes = "zip_bytes", directory }
     }
     public var shards = Shards()
+    /// The quality stage's totals: labels in and out, and labels removed by each rule.
+    public struct Quality: Codable, Sendable {
+        public var clips = 0, labelsIn = 0, labelsOut = 0, tracksIn = 0, tracksOut = 0
+        public var removed: [String: Int] = [:]
+        enum CodingKeys: String, CodingKey {
+            case clips, labelsIn = "labels_in", labelsOut = "labels_out", tracksIn = "tracks_in", tracksOut = "tracks_out", removed
+        }
+    }
+    public var quality = Quality()
     public var failures: [Failure] = []
     public var failuresTotal = 0
     public var lastRun: LastRun?
 
     enum CodingKeys: String, CodingKey {
         case manifest, pipelineSha256 = "pipeline_sha256", stageOrder = "stage_order", videos, clips, stages,
-             skipped, teachers, shards, failures, failuresTotal = "failures_total", lastRun = "last_run"
+             skipped, teachers, shards, quality, failures, failuresTotal = "failures_total", lastRun = "last_run"
     }
 }
 
@@ -116,6 +125,17 @@ extension ManifestDatabase {
                 WHERE name = 'tracks' AND metadata IS NOT NULL GROUP BY teacher
                 """) {
                 status.teachers[(row["teacher"] as String?) ?? "?"] = row["n"]
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT metadata FROM artifacts WHERE name = 'labels' AND metadata IS NOT NULL") {
+                guard let text: String = row["metadata"],
+                      let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                      let q = object["quality"] as? [String: Any] else { continue }
+                status.quality.clips += 1
+                status.quality.labelsIn += q["labels_in"] as? Int ?? 0
+                status.quality.labelsOut += q["labels_out"] as? Int ?? 0
+                status.quality.tracksIn += q["tracks_in"] as? Int ?? 0
+                status.quality.tracksOut += q["tracks_out"] as? Int ?? 0
+                for (rule, n) in q["labels_removed"] as? [String: Int] ?? [:] { status.quality.removed[rule, default: 0] += n }
             }
             if try db.tableExists("shards"), let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS shards, COALESCE(SUM(samples), 0) AS clips, COALESCE(SUM(raw_bytes), 0) AS raw,

@@ -4,7 +4,12 @@
 // teacher's point wherever its own visibility exceeds 0.9; here a label must also
 // survive, in this order:
 //   visibility   both trackers agree the point is seen, or both that it is hidden (an
-//                occlusion label needs both: where they disagree there is no label);
+//                occlusion label needs both: where they disagree there is no label). Where
+//                the teacher sees the point and the full tracker has lost it, the label
+//                stands on the frame's evidence alone: ZNCC ≥ `soloAppearance` and the
+//                cycle check. An occlusion label is refuted when the query patch is found
+//                (ZNCC ≥ `soloAppearance`) within `occlusionSearch` pixels of the teacher's
+//                estimate: the point is there, seen;
 //   agreement    the two positions lie within `agreePx` (pixels at 256×256, TAP-Vid's scale);
 //   appearance   the patch at the label still correlates (ZNCC ≥ `minAppearance`) with the
 //                query patch; below it the track slid onto another surface and is cut
@@ -33,6 +38,8 @@ public struct LabelFilterConfiguration: Sendable, Equatable {
     public var minJumpPx: Float = 8
     public var duplicatePx: Float = 1
     public var minFrames = 8
+    public var soloAppearance: Float = 0.9
+    public var occlusionSearch = 8
     public init() {}
 }
 
@@ -53,7 +60,7 @@ public struct LabelFilter {
     public var configuration: LabelFilterConfiguration
     public init(configuration: LabelFilterConfiguration = .init()) { self.configuration = configuration }
 
-    public static let labelRules = ["visibility", "agreement", "appearance", "motion", "cycle", "duplicate", "short-track"]
+    public static let labelRules = ["visibility", "agreement", "appearance", "motion", "cycle", "occlusion-refuted", "duplicate", "short-track"]
 
     /// Filters `teacher` with `checker` (both [T, N]) on `frames`. Returns the labels of
     /// the kept tracks, the indices of those tracks, and the statistics.
@@ -69,7 +76,7 @@ public struct LabelFilter {
         stats.tracksRemoved = ["duplicate": 0, "short-track": 0]
         stats.tracksIn = n
 
-        var valid = [Bool](repeating: false, count: t * n), visible = valid
+        var valid = [Bool](repeating: false, count: t * n), visible = valid, solo = valid
         var confidence = [Float](repeating: 0, count: t * n)
         func position(_ labels: TeacherTracks, _ i: Int) -> SIMD2<Float> { SIMD2(labels.tracks[2 * i], labels.tracks[2 * i + 1]) }
         func distance256(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float {
@@ -85,7 +92,11 @@ public struct LabelFilter {
                 let checkerSeen = checker.valid[i] && checker.visible[i]
                 let checkerHidden = checker.valid[i] && !checker.visible[i]
                 if teacher.visible[i] {
-                    guard checkerSeen else { stats.removed["visibility"]! += 1; continue }
+                    guard checkerSeen else {
+                        valid[i] = true; visible[i] = true; solo[i] = true
+                        confidence[i] = 0.5 * min(1, max(0, teacher.confidence[i]))
+                        continue
+                    }
                     let d = distance256(position(teacher, i), position(checker, i))
                     guard d <= c.agreePx else { stats.removed["agreement"]! += 1; continue }
                     valid[i] = true; visible[i] = true
@@ -111,6 +122,7 @@ public struct LabelFilter {
         let typicalStep = steps.isEmpty ? 0 : steps[steps.count / 2]
         let maxJump = max(c.minJumpPx, c.jumpFactor * typicalStep)
         let search = TemplateSearch(radius: c.cycleSearch, levels: 0)
+        let refind = TemplateSearch(radius: c.occlusionSearch, levels: 0)
         for p in 0..<n {
             let q = queries[p]
             let template = QueryTemplate(pyramid: [frames[q.t]], point: SIMD2(q.x, q.y), radius: c.appearanceRadius)
@@ -127,7 +139,15 @@ public struct LabelFilter {
                         stats.removed[rule]! += 1
                         continue
                     }
-                    guard visible[i] else { continue }
+                    guard visible[i] else {
+                        // An occlusion label: refuted if the query patch is plainly there.
+                        if template.isTextured, let m = refind.match(template, in: [frames[f]], around: position(teacher, i)),
+                           m.peak >= c.soloAppearance {
+                            valid[i] = false; confidence[i] = 0
+                            stats.removed["occlusion-refuted"]! += 1
+                        }
+                        continue
+                    }
                     let here = position(teacher, i)
                     let step = ((here - previous) * (here - previous)).sum().squareRoot() / Float(abs(f - previousFrame))
                     previous = here; previousFrame = f
@@ -140,6 +160,11 @@ public struct LabelFilter {
                     if let rule = cut {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
                         stats.removed[rule]! += 1
+                        continue
+                    }
+                    if solo[i] && (appearance ?? -1) < c.soloAppearance {
+                        valid[i] = false; visible[i] = false; confidence[i] = 0
+                        stats.removed["visibility"]! += 1
                         continue
                     }
                     if let score = appearance {

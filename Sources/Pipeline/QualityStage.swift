@@ -16,7 +16,7 @@ public struct QualityConfiguration: Sendable, Equatable {
 
     init(_ s: YAMLSection) throws {
         try s.allow(["agree_px", "min_appearance", "appearance_window", "cycle_px", "cycle_search", "jump_factor",
-                     "min_jump_px", "duplicate_px", "min_frames", "min_tracks"])
+                     "min_jump_px", "duplicate_px", "min_frames", "min_tracks", "solo_appearance", "occlusion_search"])
         filter.agreePx = Float(try s.double("agree_px", atLeast: 0) ?? Double(filter.agreePx))
         if let a = try s.double("min_appearance") {
             guard a >= -1 && a <= 1 else { throw s.error("min_appearance", "must be in [-1, 1] (a ZNCC)") }
@@ -33,6 +33,11 @@ public struct QualityConfiguration: Sendable, Equatable {
         filter.duplicatePx = Float(try s.double("duplicate_px", atLeast: 0) ?? Double(filter.duplicatePx))
         filter.minFrames = try s.int("min_frames", atLeast: 0) ?? filter.minFrames
         minTracks = try s.int("min_tracks", atLeast: 1) ?? minTracks
+        if let a = try s.double("solo_appearance") {
+            guard a >= -1 && a <= 1 else { throw s.error("solo_appearance", "must be in [-1, 1] (a ZNCC; 1 = never on appearance alone)") }
+            filter.soloAppearance = Float(a)
+        }
+        filter.occlusionSearch = try s.int("occlusion_search", atLeast: 0) ?? filter.occlusionSearch
     }
 }
 

@@ -29,6 +29,13 @@ struct Status: ParsableCommand {
             print("shards       \(sh.shards) sealed in \(sh.directory ?? "?"): \(sh.clips) clips, \(sh.tracks) tracks, "
                   + String(format: "%.1f MB (%.1f MB uncompressed)", Double(sh.zipBytes) / 1e6, Double(sh.rawBytes) / 1e6))
         }
+        if status.quality.clips > 0 {
+            let q = status.quality
+            let share = q.labelsIn > 0 ? 100 * Double(q.labelsOut) / Double(q.labelsIn) : 0
+            print("quality      \(q.clips) clips: \(q.labelsOut) of \(q.labelsIn) labels kept (" + String(format: "%.1f%%", share)
+                  + "), \(q.tracksOut) of \(q.tracksIn) tracks")
+            print("  removed by  " + q.removed.filter { $0.value > 0 }.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))
+        }
         if !status.teachers.isEmpty {
             print("labelled by  " + status.teachers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))
         }
