@@ -43,7 +43,8 @@ demo: build
 
 # Speed against the references, in the same run: ffmpeg for decoding, OpenCV for SIFT and
 # Lucas-Kanade (OpenCV in a virtual environment of its own, .venv-bench), zstd for writing
-# shards (on the demo's shards).
+# shards (on the demo's shards), and the whole default pipeline against a Python/OpenCV
+# pipeline of CoTracker3's recipe (ops/bench/peer_pipeline.py) on the sample videos.
 BENCH_VENV := .venv-bench
 bench: build
 	bash ops/bench/decode.sh
@@ -55,6 +56,7 @@ bench: build
 	$(BENCH_VENV)/bin/python ops/bench/teachers_reference.py bench-results/teachers
 	test -f $(DEMO)/out/index.json || $(MAKE) demo
 	bash ops/bench/shards.sh $(BIN) $(DEMO)/out
+	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/pipeline.sh $(BIN) $(SAMPLES)
 
 clean:
 	rm -rf .build $(DEMO) bench-results $(BENCH_VENV) $(TEST_VENV)

@@ -114,7 +114,7 @@ public struct OccludedPlaneSequence: Sendable {
 
 extension ProceduralTexture {
     /// The texture as a grey image.
-    func grey() -> GreyImage {
+    public func grey() -> GreyImage {
         var image = GreyImage(width: width, height: height)
         for k in 0..<(width * height) {
             image.pixels[k] = 0.299 * Float(rgb[3 * k]) + 0.587 * Float(rgb[3 * k + 1]) + 0.114 * Float(rgb[3 * k + 2])
