@@ -49,7 +49,7 @@ public struct FullTrackerStage: Stage {
     public func run(_ input: StageInput) throws -> StageOutcome {
         let queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
         let (_, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
-        let drawn = ((try? JSONSerialization.jsonObject(with: Data(teacherJSON.utf8))) as? [String: Any])?["teacher"] as? String ?? ""
+        let drawn = jsonObject(teacherJSON)["teacher"] as? String ?? ""
         let name = configuration.checker(for: drawn)
         guard let tracker = NativeTeachers.make(name) else { throw ManifestError.invalid("full-tracker: no native teacher '\(name)'") }
         let labels = try tracker.track(TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: nil), queries: queries)

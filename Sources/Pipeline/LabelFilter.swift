@@ -189,7 +189,7 @@ public struct LabelFilter {
         var dropped = [String?](repeating: nil, count: n)
         for p in 0..<n where count[p] < c.minFrames { dropped[p] = "short-track" }
         for a in 0..<n where dropped[a] == nil {
-            for b in (a + 1)..<max(n, a + 1) where dropped[b] == nil && dropped[a] == nil {
+            for b in (a + 1)..<n where dropped[b] == nil && dropped[a] == nil {
                 var shared = 0, close = true
                 for f in 0..<t where visible[f * n + a] && visible[f * n + b] {
                     let d = position(teacher, f * n + a) - position(teacher, f * n + b)

@@ -58,7 +58,7 @@ public struct QualityStage: Stage {
         let (checker, checkerJSON) = try TeacherStage.decode(input.artifacts["tracks.check"] ?? [])
         let (labels, kept, statistics) = LabelFilter(configuration: configuration.filter)
             .filter(teacher: teacher, checker: checker, queries: queries, frames: input.grey)
-        let checkerName = ((try? JSONSerialization.jsonObject(with: Data(checkerJSON.utf8))) as? [String: Any])?["teacher"] ?? ""
+        let checkerName = jsonObject(checkerJSON)["teacher"] ?? ""
         var quality = statistics.json
         quality["checker"] = checkerName
         let metadata = String(decoding: try JSONSerialization.data(withJSONObject: ["quality": quality], options: [.sortedKeys]), as: UTF8.self)

@@ -90,7 +90,7 @@ public struct ShardVerifier {
                     }
                     if let mp4 = summary.media {
                         result.mediaBytes += mp4.count
-                        if decodeVideo, let problem = Self.checkVideo(mp4, frames: summary.frames, sample: sample) {
+                        if decodeVideo, let problem = Self.checkVideo(mp4, frames: summary.frames, stored: summary.stored) {
                             result.errors.append("\(place): video_mp4 \(problem)")
                         }
                     }
@@ -107,18 +107,15 @@ public struct ShardVerifier {
     }
 
     /// Decodes the MP4 and returns what is wrong with it, or nil.
-    static func checkVideo(_ mp4: [UInt8], frames: Int, sample: [String: MDSValue]) -> String? {
+    static func checkVideo(_ mp4: [UInt8], frames: Int, stored: (width: Int, height: Int)?) -> String? {
         guard mp4.count > 8, Array(mp4[4..<8]) == Array("ftyp".utf8) else { return "does not start with an ftyp box" }
         let path = NSTemporaryDirectory() + "pseudotrack-verify-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).mp4"
         defer { unlink(path) }
         guard FileManager.default.createFile(atPath: path, contents: Data(mp4)) else { return "cannot be written to \(path)" }
         do {
             let reader = try VideoReader(path: path, threads: 1)
-            if case .json(let text)? = sample["meta"],
-               let meta = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-               let stored = meta["stored"] as? [String: Any], let w = stored["width"] as? Int, let h = stored["height"] as? Int,
-               (w, h) != (reader.info.width, reader.info.height) {
-                return "is \(reader.info.width)x\(reader.info.height), meta.stored says \(w)x\(h)"
+            if let stored, (stored.width, stored.height) != (reader.info.width, reader.info.height) {
+                return "is \(reader.info.width)x\(reader.info.height), meta.stored says \(stored.width)x\(stored.height)"
             }
             guard reader.info.codec == "h264" else { return "is \(reader.info.codec), not H.264" }
             var decoded = 0

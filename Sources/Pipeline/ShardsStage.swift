@@ -113,11 +113,11 @@ public struct ShardsStage: Stage {
                       teacherJSON: String, qualityJSON: String) throws -> String {
         let clip = input.clip
         let frameIndices = (try? JSONDecoder().decode([Int].self, from: Data(clip.frameIndices.utf8))) ?? []
-        let teacher = (try? JSONSerialization.jsonObject(with: Data(teacherJSON.utf8))) as? [String: Any] ?? [:]
+        let teacher = jsonObject(teacherJSON)
         let cells = labels.frames * labels.points
         let labelled = labels.valid.filter { $0 }.count
         let visible = zip(labels.valid, labels.visible).filter { $0 && $1 }.count
-        var quality = ((try? JSONSerialization.jsonObject(with: Data(qualityJSON.utf8))) as? [String: Any])?["quality"] as? [String: Any] ?? [:]
+        var quality = jsonObject(qualityJSON)["quality"] as? [String: Any] ?? [:]
         quality["labels"] = ["points": labels.points, "labelled_fraction": cells > 0 ? Double(labelled) / Double(cells) : 0,
                              "visible_fraction": cells > 0 ? Double(visible) / Double(cells) : 0]
         let object: [String: Any] = [

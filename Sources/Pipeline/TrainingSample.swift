@@ -60,8 +60,15 @@ public struct TrainingSample {
         ]
     }
 
-    /// What `check` found: T, N and the clip id of a sample that conforms.
-    public struct Summary { public var frames: Int; public var tracks: Int; public var clipId: String; public var media: [UInt8]? }
+    /// What `check` found in a sample that conforms: T, N, its clip id, the stored size
+    /// `meta` gives, and its MP4 if it has one.
+    public struct Summary {
+        public var frames: Int
+        public var tracks: Int
+        public var clipId: String
+        public var stored: (width: Int, height: Int)?
+        public var media: [UInt8]?
+    }
 
     /// Checks a decoded sample against the schema; throws with the first violation.
     public static func check(_ sample: [String: MDSValue]) throws -> Summary {
@@ -94,9 +101,11 @@ public struct TrainingSample {
                 throw MDSFormatError.value("query \(p): the track does not pass through it visibly")
             }
         }
-        guard case .json(let text)? = sample["meta"],
-              let meta = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let clipId = meta["clip_id"] as? String else { throw MDSFormatError.value("meta is missing or has no clip_id") }
+        guard case .json(let text)? = sample["meta"], let clipId = jsonObject(text)["clip_id"] as? String else {
+            throw MDSFormatError.value("meta is missing or has no clip_id")
+        }
+        let storedObject = jsonObject(text)["stored"] as? [String: Any]
+        let stored = (storedObject?["width"] as? Int).flatMap { w in (storedObject?["height"] as? Int).map { (width: w, height: $0) } }
         var media: [UInt8]? = nil
         if case .bytes(let mp4)? = sample["video_mp4"] { media = mp4 }
         if case .array(let frames)? = sample["frames"] {
@@ -104,6 +113,6 @@ public struct TrainingSample {
                 throw MDSFormatError.value("frames has shape \(frames.shape), not [\(t), H, W, 3]")
             }
         }
-        return Summary(frames: t, tracks: n, clipId: clipId, media: media)
+        return Summary(frames: t, tracks: n, clipId: clipId, stored: stored, media: media)
     }
 }

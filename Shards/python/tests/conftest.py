@@ -12,15 +12,7 @@ import numpy as np
 import pytest
 
 from mds_writer import MDSWriter, encode_h264
-
-LABEL_COLUMNS = {
-    "confidence": "ndarray:float16",
-    "meta": "json",
-    "queries": "ndarray:float32",
-    "tracks": "ndarray:float32",
-    "valid": "ndarray:uint8",
-    "visibility": "ndarray:uint8",
-}
+from pseudotrack_data.schema import LABEL_COLUMNS
 
 
 def synthetic_clip(seed: int, t: int = 10, n: int = 24, width: int = 96, height: int = 64):
