@@ -10,6 +10,7 @@
 //   Synthetic                      videos with known content (tests, demo without samples)
 //   Features                       SIFT keypoints and descriptors, corner scores
 //   Teachers                       point trackers that make the pseudo-labels
+//   Geometry                       calibrated cameras, depth, fused clouds, multi-view 3D tracks
 //   Evaluation                     TAP-Vid metrics against exact ground truth
 //   Compression                    zstd for manifest artifacts and shards
 //   ArrayFiles                     NumPy .npy/.npz files
@@ -49,6 +50,7 @@ let package = Package(
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
         .target(name: "Teachers", dependencies: ["Imaging"]),
+        .target(name: "Geometry", dependencies: ["COpenBLAS"]),
         .target(name: "Evaluation"),
         .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
@@ -59,7 +61,8 @@ let package = Package(
                 resources: [.process("migrations")]),
         .target(name: "Shards", dependencies: ["Compression", "Checksums"]),
         .target(name: "Pipeline",
-                dependencies: ["Imaging", "VideoIO", "Features", "Teachers", "Seeding", "Manifest", "Compression", "Shards", "Yams",
+                dependencies: ["Imaging", "VideoIO", "Features", "Teachers", "Geometry", "Seeding", "Manifest", "Compression", "Shards",
+                               "ArrayFiles", "Yams",
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",

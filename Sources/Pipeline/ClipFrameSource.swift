@@ -1,36 +1,57 @@
-// Decodes the frames of clips at their stored geometry. Keeps the last video's reader
-// open, so consecutive clips of one video (the order workers claim them in) reuse it
-// and reach their first frame by seeking, not by reopening and re-probing the file.
+// Decodes the frames of clips at their stored geometry: every view of a rig, with each
+// view's cameras and (when asked) depth. Keeps the current source's readers open, so
+// consecutive clips of one video (the order workers claim them in) reuse them and reach
+// their first frame by seeking, not by reopening and re-probing the file.
 
 import Foundation
+import Geometry
 import Imaging
 import Manifest
 import VideoIO
 
 final class ClipFrameSource {
-    private var reader: VideoReader?
-    private var readerVideoId: Int64?
+    private var readers: [Int64: VideoReader] = [:]
+    private let depthFrames = RigDepthFrames()
     let threads: Int
 
     init(threads: Int) { self.threads = threads }
 
-    /// Grey (and optionally RGB) frames of `clip` from `video`.
-    func frames(of clip: ClipRecord, video: VideoRecord, rgb: Bool) throws -> (grey: [GreyImage], rgb: [RGBImage]?) {
-        if readerVideoId != video.id || reader == nil {
-            reader = nil
-            reader = try VideoReader(path: video.path, info: try Self.info(of: video), threads: threads)
-            readerVideoId = video.id
-        }
+    /// The views of `clip` (one per video of its source, in view order).
+    func views(of clip: ClipRecord, videos: [VideoRecord], rgb: Bool, depth: Bool) throws -> [ClipView] {
+        let ids = Set(videos.compactMap(\.id))
+        for id in readers.keys where !ids.contains(id) { readers[id] = nil }
         guard let geometry = try? JSONDecoder().decode(FrameGeometry.self, from: Data(clip.geometry.utf8)) else {
             throw ManifestError.invalid("clip \(clip.id ?? -1): unreadable geometry")
         }
-        var grey: [GreyImage] = [], colour: [RGBImage] = []
-        grey.reserveCapacity(clip.frameCount)
-        try reader!.read(frames: clip.frames, geometry: geometry, formats: rgb ? [.grey, .rgb] : .grey) { frame in
-            grey.append(frame.grey!)
-            if let c = frame.rgb { colour.append(c) }
+        return try videos.map { video in
+            let reader: VideoReader
+            if let open = readers[video.id ?? -1] { reader = open } else {
+                reader = try VideoReader(path: video.path, info: try Self.info(of: video), threads: threads)
+                readers[video.id ?? -1] = reader
+            }
+            var grey: [GreyImage] = [], colour: [RGBImage] = []
+            grey.reserveCapacity(clip.frameCount)
+            try reader.read(frames: clip.frames, geometry: geometry, formats: rgb ? [.grey, .rgb] : .grey) { frame in
+                grey.append(frame.grey!)
+                if let c = frame.rgb { colour.append(c) }
+            }
+            var view = ClipView(name: video.viewName, grey: grey, rgb: rgb ? colour : nil)
+            if let text = video.calibration {
+                guard let calibration = try? JSONDecoder().decode(RigCalibration.self, from: Data(text.utf8)) else {
+                    throw ManifestError.invalid("\(video.path): unreadable calibration in the manifest")
+                }
+                view.cameras = try clip.frames.map {
+                    try calibration.camera(frame: $0, scaleX: clip.scaleX, scaleY: clip.scaleY, offsetX: clip.offsetX, offsetY: clip.offsetY)
+                }
+            }
+            if depth, let text = video.depth {
+                guard let source = try? JSONDecoder().decode(RigDepth.self, from: Data(text.utf8)) else {
+                    throw ManifestError.invalid("\(video.path): unreadable depth source in the manifest")
+                }
+                view.depth = try depthFrames.depth(source, frames: clip.frames, clip: clip)
+            }
+            return view
         }
-        return (grey, rgb ? colour : nil)
     }
 
     /// The VideoInfo a probe gave at ingest, rebuilt from the manifest (no second probe).

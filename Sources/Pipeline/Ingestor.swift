@@ -1,5 +1,6 @@
-// Ingest: registers videos in the manifest. Each path is a file, a directory (searched
-// recursively for video extensions) or @list.txt (one path per line). Every video is
+// Ingest: registers videos and rigs in the manifest. Each path is a file, a rig directory
+// (one holding rig.json: RigIngestion), a directory (searched recursively for video
+// extensions and rig directories) or @list.txt (one path per line). Every video is
 // hashed (SHA-256 of its content, streamed), probed, and cut into clips; bad files are
 // recorded as failed with their cause and the rest go on. Work is done two files at a
 // time and written in batched transactions, so thousands of files ingest quickly.
@@ -59,11 +60,18 @@ public struct Ingestor {
             let absolute = URL(fileURLWithPath: argument).standardizedFileURL.path
             var isDirectory: ObjCBool = false
             if fm.fileExists(atPath: absolute, isDirectory: &isDirectory), isDirectory.boolValue {
+                if RigDescription.isRig(absolute) { out.append(absolute); continue }
                 var found: [String] = []
                 if let walker = fm.enumerator(atPath: absolute) {
                     for case let relative as String in walker {
+                        let path = absolute + "/" + relative
+                        if walker.fileAttributes?[.type] as? FileAttributeType == .typeDirectory, RigDescription.isRig(path) {
+                            found.append(path)
+                            walker.skipDescendants()
+                            continue
+                        }
                         let ext = (relative as NSString).pathExtension.lowercased()
-                        if videoExtensions.contains(ext) { found.append(absolute + "/" + relative) }
+                        if videoExtensions.contains(ext) { found.append(path) }
                     }
                 }
                 out += found.sorted()
@@ -105,6 +113,7 @@ public struct Ingestor {
 
     /// Hashes, probes and cuts one file. Never throws: a bad file becomes a failed source.
     func prepare(_ path: String, runId: Int64?) -> IngestedSource {
+        if RigDescription.isRig(path) { return prepareRig(path, runId: runId) }
         let now = Date().timeIntervalSince1970
         func failed(_ kind: String, _ message: String, hash: String? = nil, bytes: Int64? = nil) -> IngestedSource {
             IngestedSource(source: SourceRecord(kind: .video, uri: path, sha256: hash, bytes: bytes, state: .failed,

@@ -4,18 +4,40 @@
 // rejects the clip with a reason. Stages hold no state between clips; the runner owns
 // decoding, leases, commits and the open shard.
 
+import Geometry
 import Imaging
 import Manifest
 import Seeding
 import Shards
 
+/// One view of a clip: the only one of a video, one per camera of a rig.
+public struct ClipView {
+    public var name: String
+    /// Grey frames at the stored resolution, [T] of H×W, 0…255.
+    public var grey: [GreyImage]
+    /// RGB frames at the stored resolution, when a stage asked for them.
+    public var rgb: [RGBImage]?
+    /// A rig view's camera at each frame, for stored pixels.
+    public var cameras: [PinholeCamera]?
+    /// A rig view's depth at each frame at the stored size, when it has depth and a stage asked for it.
+    public var depth: [DepthMap]?
+
+    public init(name: String = "main", grey: [GreyImage], rgb: [RGBImage]? = nil, cameras: [PinholeCamera]? = nil, depth: [DepthMap]? = nil) {
+        self.name = name; self.grey = grey; self.rgb = rgb; self.cameras = cameras; self.depth = depth
+    }
+}
+
 /// What a stage is given for one clip.
 public struct StageInput {
     public var clip: ClipRecord
-    /// Grey frames at the stored resolution, [T] of H×W, 0…255.
-    public var grey: [GreyImage]
-    /// RGB frames at the stored resolution, when the stage asked for them.
-    public var rgb: [RGBImage]?
+    /// The clip's views, in the rig's order (one for a video).
+    public var views: [ClipView]
+    /// The first view's grey frames (a video's only view).
+    public var grey: [GreyImage] { views[0].grey }
+    /// The first view's RGB frames.
+    public var rgb: [RGBImage]? { views[0].rgb }
+    /// Whether the clip comes from a calibrated rig.
+    public var isRig: Bool { views[0].cameras != nil }
     /// Artifacts of earlier stages, by name, uncompressed.
     public var artifacts: [String: [UInt8]]
     /// Seeded by (run seed, source hash, clip index, stage name).
@@ -24,10 +46,16 @@ public struct StageInput {
     public var source: SourceRecord?
     public var video: VideoRecord?
 
+    public init(clip: ClipRecord, views: [ClipView], artifacts: [String: [UInt8]], random: SeededGenerator,
+                source: SourceRecord? = nil, video: VideoRecord? = nil) {
+        precondition(!views.isEmpty)
+        self.clip = clip; self.views = views; self.artifacts = artifacts; self.random = random
+        self.source = source; self.video = video
+    }
+
     public init(clip: ClipRecord, grey: [GreyImage], rgb: [RGBImage]?, artifacts: [String: [UInt8]], random: SeededGenerator,
                 source: SourceRecord? = nil, video: VideoRecord? = nil) {
-        self.clip = clip; self.grey = grey; self.rgb = rgb; self.artifacts = artifacts; self.random = random
-        self.source = source; self.video = video
+        self.init(clip: clip, views: [ClipView(grey: grey, rgb: rgb)], artifacts: artifacts, random: random, source: source, video: video)
     }
 }
 
@@ -51,7 +79,13 @@ public protocol Stage: Sendable {
     var writes: [String] { get }
     /// Whether the stage needs the RGB frames too (grey frames are always decoded).
     var needsRGB: Bool { get }
+    /// Whether the stage needs a rig's depth maps.
+    var needsDepth: Bool { get }
     func run(_ input: StageInput) throws -> StageOutcome
+}
+
+extension Stage {
+    public var needsDepth: Bool { false }
 }
 
 /// The stages this engine has, and how a pipeline definition configures each.

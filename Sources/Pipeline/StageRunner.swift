@@ -97,10 +97,11 @@ public final class StageRunner {
     private func work(on lease: ManifestLease, frameSource: ClipFrameSource, sink: ShardSink?, renewal: LeaseRenewal,
                       totals: inout WorkerTotals) throws -> Bool {
         guard let clip = try manifest.clip(lease.clipId), let source = try manifest.sourceRecord(clip.sourceId),
-              let video = try manifest.videos(ofSource: clip.sourceId).first else {
+              case let videos = try manifest.videos(ofSource: clip.sourceId), let video = videos.first else {
             throw ManifestError.invalid("clip \(lease.clipId) has no source or video in the manifest")
         }
-        var frames: (grey: [GreyImage], rgb: [RGBImage]?)? = nil
+        var views: [ClipView]? = nil
+        var decoded: (rgb: Bool, depth: Bool) = (false, false)
         var finishedAll = true
         for task in lease.tasks {
             if stop.isSet || renewal.isLost(lease) { finishedAll = false; break }
@@ -113,9 +114,11 @@ public final class StageRunner {
             try lease.begin(task)
             let started = Date()
             do {
-                if frames == nil || (stage.needsRGB && frames?.rgb == nil) {
-                    frames = try frameSource.frames(of: clip, video: video, rgb: stage.needsRGB || needsRGBLater(lease, after: task))
-                    totals.framesDecoded += clip.frameCount
+                if views == nil || (stage.needsRGB && !decoded.rgb) || (stage.needsDepth && !decoded.depth) {
+                    let later = lease.tasks.filter { $0.stageIndex >= task.stageIndex }.compactMap { stages[$0.stage] }
+                    decoded = (later.contains { $0.needsRGB }, later.contains { $0.needsDepth })
+                    views = try frameSource.views(of: clip, videos: videos, rgb: decoded.rgb, depth: decoded.depth)
+                    totals.framesDecoded += clip.frameCount * videos.count
                 }
                 var inputs: [String: [UInt8]] = [:]
                 for name in stage.reads {
@@ -124,7 +127,7 @@ public final class StageRunner {
                     }
                     inputs[name] = try artifact.payload()
                 }
-                let input = StageInput(clip: clip, grey: frames!.grey, rgb: frames!.rgb, artifacts: inputs,
+                let input = StageInput(clip: clip, views: views!, artifacts: inputs,
                                        random: SeededGenerator(seed: pipeline.seed, source.sha256 ?? "", String(clip.clipIndex), stage.name),
                                        source: source, video: video)
                 let outcome = try stage.run(input)
@@ -168,10 +171,6 @@ public final class StageRunner {
             try lease.release()
         }
         return false
-    }
-
-    private func needsRGBLater(_ lease: ManifestLease, after task: LeasedTask) -> Bool {
-        lease.tasks.contains { $0.stageIndex >= task.stageIndex && (stages[$0.stage]?.needsRGB ?? false) }
     }
 }
 

@@ -1,0 +1,233 @@
+// Fuses the 2D tracks of points seen by a calibrated rig into 3D tracks, per frame:
+//  1. lifting: each view's 2D label that is visible there is back-projected with that
+//     view's depth (DepthMap.liftingDepth: no 3D position at a depth discontinuity);
+//  2. agreement: the lifts of one point from different views are one physical point only
+//     if they agree (within `agreeMetres` + `agreeRelative`·depth); the largest agreeing
+//     group wins if it is a strict majority, otherwise the frame gets no label;
+//  3. kNN refinement: the agreed position moves onto the local surface of the frame's
+//     fused cloud (every view's depth back-projected with a stride; PointCloudIndex,
+//     SurfacePlaneRefinement: k = 16 within `radius`), along the ray of the view it came from;
+//  4. visibility per view: the point projected into each view, inside the frame and at the
+//     depth that view measures there (within `visibilityMetres` + `visibilityRelative`·depth),
+//     is visible; views without depth take their tracker's word where it agrees with the
+//     projection within `viewAgreePixels`.
+// At its query frame a point is the lift of its query pixel, refined along that pixel's ray.
+// Defaults: agreement 2 cm + 1% of depth (several times millimetre depth noise, well below
+// the size of the objects that occlude each other); visibility 1 cm + 1% (the tolerance of
+// MVTracker's and TAPVid-3D's depth tests); cloud stride 2 px, radius 3 cm.
+
+public struct MultiViewTrackFusionConfiguration: Sendable, Equatable {
+    public var agreeMetres = 0.02
+    public var agreeRelative = 0.01
+    public var visibilityMetres: Float = 0.01
+    public var visibilityRelative: Float = 0.01
+    public var viewAgreePixels = 3.0
+    public var cloudStride = 2
+    public var radius: Float = 0.03
+    public var k = 16
+    public var refine = true
+    public init() {}
+}
+
+/// What is known about one view of the clip.
+public struct RigViewFrames: Sendable {
+    /// The camera at each frame, for stored pixels.
+    public var cameras: [PinholeCamera]
+    /// Depth at each frame at the stored size, or nil for a view without depth.
+    public var depth: [DepthMap]?
+    public var width: Int
+    public var height: Int
+    public init(cameras: [PinholeCamera], depth: [DepthMap]?, width: Int, height: Int) {
+        self.cameras = cameras; self.depth = depth; self.width = width; self.height = height
+    }
+}
+
+/// One view's 2D tracks of all N points ([T, N] row-major; positions [T, N, 2]); a point
+/// not tracked in a view has valid false there.
+public struct RigViewTracks: Sendable {
+    public var positions: [Float]
+    public var visible: [Bool]
+    public var valid: [Bool]
+    public init(frames: Int, points: Int) {
+        positions = [Float](repeating: 0, count: frames * points * 2)
+        visible = [Bool](repeating: false, count: frames * points)
+        valid = visible
+    }
+}
+
+/// 3D labels of N points over T frames in V views.
+public struct RigTracks3D: Sendable, Equatable {
+    public let frames: Int, points: Int, views: Int
+    /// [T, N, 3] world metres.
+    public var positions: [Float]
+    /// [T, N]
+    public var valid: [Bool]
+    public var confidence: [Float]
+    /// [V, T, N, 2] stored pixels.
+    public var viewPositions: [Float]
+    /// [V, T, N]
+    public var viewVisible: [Bool]
+    /// Points whose query pixel has no depth (a hole or an edge): they get no labels at all.
+    public var unliftable: [Bool]
+
+    init(frames: Int, points: Int, views: Int) {
+        self.frames = frames; self.points = points; self.views = views
+        positions = [Float](repeating: 0, count: frames * points * 3)
+        valid = [Bool](repeating: false, count: frames * points)
+        confidence = [Float](repeating: 0, count: frames * points)
+        viewPositions = [Float](repeating: 0, count: views * frames * points * 2)
+        viewVisible = [Bool](repeating: false, count: views * frames * points)
+        unliftable = [Bool](repeating: false, count: points)
+    }
+}
+
+public struct MultiViewTrackFusion: Sendable {
+    public var configuration: MultiViewTrackFusionConfiguration
+    public init(configuration: MultiViewTrackFusionConfiguration = .init()) { self.configuration = configuration }
+
+    /// The world position of pixel `(x, y)` of view `v` at frame `t`, when its depth is smooth there.
+    public static func lift(_ view: RigViewFrames, t: Int, x: Double, y: Double) -> SIMD3<Double>? {
+        guard let depth = view.depth?[t], let z = depth.liftingDepth(x: x, y: y) else { return nil }
+        return view.cameras[t].backProject(pixel: SIMD2(x, y), depth: z)
+    }
+
+    /// The fused cloud of frame `t`: every view's depth back-projected with the stride.
+    public func cloud(_ views: [RigViewFrames], t: Int) -> PointCloudIndex {
+        var points: [SIMD3<Float>] = []
+        let stride = max(1, configuration.cloudStride)
+        for view in views {
+            guard let depth = view.depth?[t] else { continue }
+            let camera = view.cameras[t]
+            points.reserveCapacity(points.count + depth.width * depth.height / (stride * stride))
+            for y in Swift.stride(from: 0, to: depth.height, by: stride) {
+                for x in Swift.stride(from: 0, to: depth.width, by: stride) {
+                    let z = depth.metres[y * depth.width + x]
+                    guard z > 0, z.isFinite else { continue }
+                    points.append(SIMD3<Float>(camera.backProject(pixel: SIMD2(Double(x), Double(y)), depth: Double(z))))
+                }
+            }
+        }
+        return PointCloudIndex(points: points, radius: configuration.radius)
+    }
+
+    /// Fuses the views' tracks. `queries` are (t, x, y) in the view `queryView[n]`.
+    public func fuse(views: [RigViewFrames], tracks: [RigViewTracks], queries: [(t: Int, x: Float, y: Float)],
+                     queryView: [Int], frames: Int) -> RigTracks3D {
+        let n = queries.count, v = views.count
+        precondition(tracks.count == v && queryView.count == n)
+        var out = RigTracks3D(frames: frames, points: n, views: v)
+        let refinement = { () -> SurfacePlaneRefinement in var r = SurfacePlaneRefinement(); r.k = configuration.k; return r }()
+        var scratch = SurfacePlaneRefinement.Scratch()
+        var candidates: [(point: SIMD3<Double>, view: Int, depth: Double)] = []
+        for t in 0..<frames {
+            let index = configuration.refine ? cloud(views, t: t) : nil
+            for p in 0..<n {
+                let i = t * n + p
+                let q = queries[p], home = queryView[p]
+                candidates.removeAll(keepingCapacity: true)
+                if t == q.t {
+                    if let x = Self.lift(views[home], t: t, x: Double(q.x), y: Double(q.y)) {
+                        candidates.append((x, home, views[home].cameras[t].project(x).depth))
+                    } else {
+                        out.unliftable[p] = true
+                        continue
+                    }
+                } else {
+                    for (w, view) in views.enumerated() where tracks[w].valid[i] && tracks[w].visible[i] {
+                        let x = Double(tracks[w].positions[2 * i]), y = Double(tracks[w].positions[2 * i + 1])
+                        if let point = Self.lift(view, t: t, x: x, y: y) {
+                            candidates.append((point, w, view.cameras[t].project(point).depth))
+                        }
+                    }
+                }
+                guard let (agreed, from, agreeing) = consensus(candidates, preferring: home) else { continue }
+                var point = agreed
+                var confidence = Float(min(1, 0.6 + 0.2 * Double(agreeing - 1)))
+                if let index {
+                    if let refined = refinement.refine(point, eye: views[from].cameras[t].centre, index: index, scratch: &scratch) {
+                        point = refined.point
+                    } else {
+                        confidence *= 0.8
+                    }
+                }
+                out.valid[i] = true
+                out.confidence[i] = confidence
+                store(point, t: t, p: p, into: &out)
+            }
+        }
+        fillUnlabelled(&out)
+        decideVisibility(views: views, tracks: tracks, into: &out)
+        for p in 0..<n where out.unliftable[p] {
+            for t in 0..<frames { out.valid[t * n + p] = false; out.confidence[t * n + p] = 0 }
+            for w in 0..<v { for t in 0..<frames { out.viewVisible[(w * frames + t) * n + p] = false } }
+        }
+        return out
+    }
+
+    /// The mean of the largest group of candidates that agree with one another, if it is a
+    /// strict majority; with the view it was seen from (the query's own view when in the group).
+    func consensus(_ candidates: [(point: SIMD3<Double>, view: Int, depth: Double)], preferring home: Int)
+        -> (SIMD3<Double>, view: Int, count: Int)? {
+        guard !candidates.isEmpty else { return nil }
+        if candidates.count == 1 { return (candidates[0].point, candidates[0].view, 1) }
+        var best: [Int] = []
+        for a in candidates.indices {
+            let group = candidates.indices.filter { b in
+                let d = candidates[a].point - candidates[b].point
+                let tolerance = configuration.agreeMetres + configuration.agreeRelative * max(candidates[a].depth, candidates[b].depth)
+                return (d * d).sum() <= tolerance * tolerance
+            }
+            if group.count > best.count || (group.count == best.count && candidates[a].view == home) { best = group }
+        }
+        guard 2 * best.count > candidates.count else { return nil }
+        let mean = best.reduce(SIMD3<Double>(repeating: 0)) { $0 + candidates[$1].point } / Double(best.count)
+        let view = best.contains { candidates[$0].view == home } ? home : candidates[best[0]].view
+        return (mean, view, best.count)
+    }
+
+    private func store(_ point: SIMD3<Double>, t: Int, p: Int, into out: inout RigTracks3D) {
+        let i = t * out.points + p
+        out.positions[3 * i] = Float(point.x); out.positions[3 * i + 1] = Float(point.y); out.positions[3 * i + 2] = Float(point.z)
+    }
+
+    /// Frames without a label hold the nearest labelled frame's position (finite, unused).
+    private func fillUnlabelled(_ out: inout RigTracks3D) {
+        let n = out.points
+        for p in 0..<n {
+            let labelled = (0..<out.frames).filter { out.valid[$0 * n + p] }
+            guard !labelled.isEmpty else { continue }
+            for t in 0..<out.frames where !out.valid[t * n + p] {
+                let nearest = labelled.min { abs($0 - t) < abs($1 - t) }!
+                for c in 0..<3 { out.positions[3 * (t * n + p) + c] = out.positions[3 * (nearest * n + p) + c] }
+            }
+        }
+    }
+
+    /// Projects every label into every view and decides where it is seen.
+    private func decideVisibility(views: [RigViewFrames], tracks: [RigViewTracks], into out: inout RigTracks3D) {
+        let n = out.points, frames = out.frames
+        for (w, view) in views.enumerated() {
+            for t in 0..<frames {
+                let camera = view.cameras[t]
+                for p in 0..<n {
+                    let i = t * n + p, o = (w * frames + t) * n + p
+                    let world = SIMD3<Double>(Double(out.positions[3 * i]), Double(out.positions[3 * i + 1]), Double(out.positions[3 * i + 2]))
+                    let (pixel, z) = camera.project(world)
+                    let finite = pixel.x.isFinite && pixel.y.isFinite && z > 1e-9
+                    out.viewPositions[2 * o] = finite ? Float(pixel.x) : 0
+                    out.viewPositions[2 * o + 1] = finite ? Float(pixel.y) : 0
+                    guard out.valid[i], finite, pixel.x >= -0.5, pixel.y >= -0.5,
+                          pixel.x < Double(view.width) - 0.5, pixel.y < Double(view.height) - 0.5 else { continue }
+                    if let depth = view.depth?[t] {
+                        guard let measured = depth.depthNear(x: pixel.x, y: pixel.y) else { continue }
+                        let tolerance = configuration.visibilityMetres + configuration.visibilityRelative * Float(z)
+                        out.viewVisible[o] = abs(measured - Float(z)) <= tolerance
+                    } else if tracks[w].valid[i] && tracks[w].visible[i] {
+                        let dx = Double(tracks[w].positions[2 * i]) - pixel.x, dy = Double(tracks[w].positions[2 * i + 1]) - pixel.y
+                        out.viewVisible[o] = dx * dx + dy * dy <= configuration.viewAgreePixels * configuration.viewAgreePixels
+                    }
+                }
+            }
+        }
+    }
+}

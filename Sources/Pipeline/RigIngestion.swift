@@ -1,0 +1,126 @@
+// Ingest of a rig directory: parses rig.json (RigDescription), hashes and probes every
+// view's video, and checks that the views fit together before anything is recorded:
+// the same frame count and size in every view, depth for every frame at the video's size,
+// one set of extrinsics per frame where they vary. A rig that fails a check is one failed
+// source whose error names the file and the cause (kind `rig-invalid`, or the video's own
+// error); the rest of the corpus goes on. The rig's identity (its content hash) is the
+// SHA-256 of rig.json and of its videos' hashes, in view order; depth files are checked
+// for presence and size, not hashed (they can be tens of thousands of files per rig).
+// The manifest records one `videos` row per view (with its calibration and depth source)
+// and clips over the frames all views share.
+
+import ArrayFiles
+import Checksums
+import Foundation
+import Manifest
+import VideoIO
+
+extension Ingestor {
+    func prepareRig(_ directory: String, runId: Int64?) -> IngestedSource {
+        let now = Date().timeIntervalSince1970
+        func failed(_ kind: String, _ message: String, hash: String? = nil) -> IngestedSource {
+            IngestedSource(source: SourceRecord(kind: .rig, uri: directory, sha256: hash, bytes: nil, state: .failed,
+                                                errorKind: kind, error: message, runId: runId, ingestedAt: now))
+        }
+        let rig: RigDescription
+        do { rig = try RigDescription(directory: directory) } catch { return failed("rig-invalid", "\(error)") }
+        var infos: [VideoInfo] = [], hashes: [String] = [], totalBytes: Int64 = 0
+        for camera in rig.cameras {
+            do {
+                let (hash, bytes) = try Digest.hexOfFile(camera.video)
+                hashes.append(hash); totalBytes += bytes
+            } catch {
+                let exists = FileManager.default.fileExists(atPath: camera.video)
+                return failed("unreadable", "\(camera.video): cannot read the file (\(exists ? "permission denied or not a regular file" : "no such file")) [rig \(directory), view \(camera.name)]")
+            }
+            do { infos.append(try VideoProbe.probe(camera.video)) } catch let error as VideoError {
+                return failed(error.kind, "\(error.description) [rig \(directory), view \(camera.name)]")
+            } catch {
+                return failed("probe-failed", "\(camera.video): \(error)")
+            }
+        }
+        let counts = infos.map(\.frameCount)
+        guard Set(counts).count == 1 else {
+            return failed("rig-invalid", "\(directory): views have different frame counts: " +
+                          zip(rig.cameras, counts).map { "\($0.name) \($1)" }.joined(separator: ", "))
+        }
+        let sizes = infos.map { "\($0.width)x\($0.height)" }
+        guard Set(sizes).count == 1 else {
+            return failed("rig-invalid", "\(directory): views have different sizes: " +
+                          zip(rig.cameras, sizes).map { "\($0.name) \($1)" }.joined(separator: ", "))
+        }
+        let frameCount = counts[0], width = infos[0].width, height = infos[0].height
+        for camera in rig.cameras {
+            if camera.perFrameExtrinsics && camera.extrinsics.count != frameCount {
+                return failed("rig-invalid", "\(directory)/rig.json: view \(camera.name) has \(camera.extrinsics.count) extrinsics for \(frameCount) frames")
+            }
+            if let depth = camera.depth, let problem = Self.depthProblem(depth, frames: frameCount, width: width, height: height) {
+                return failed("rig-invalid", "\(problem) [rig \(directory), view \(camera.name)]")
+            }
+        }
+        guard let rigJSON = FileManager.default.contents(atPath: directory + "/" + RigDescription.fileName) else {
+            return failed("unreadable", "\(directory)/rig.json: cannot read the file")
+        }
+        let hash = Digest.hex([UInt8](rigJSON) + Array(hashes.joined(separator: "\n").utf8))
+        let planned = ClipPlanner.plan(frameCount: frameCount, contentHash: hash, seed: pipeline.seed, section: pipeline.clips)
+        if planned.isEmpty {
+            return failed("too-short", "\(directory): \(frameCount) frames per view, fewer than a clip needs (clips.min_length \(pipeline.clips.minLength) at the frame step)", hash: hash)
+        }
+        let geometry = pipeline.clips.geometry(width: width, height: height)
+        let geometryJSON = String(decoding: try! JSONEncoder().encode(geometry), as: UTF8.self)
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            var videos: [VideoRecord] = []
+            for (index, (camera, info)) in zip(rig.cameras, infos).enumerated() {
+                var video = try VideoRecord(sourceId: 0, viewIndex: index, viewName: camera.name, path: camera.video, sha256: hashes[index],
+                                            container: info.container, codec: info.codec, pixelFormat: info.pixelFormat,
+                                            codedWidth: info.codedWidth, codedHeight: info.codedHeight, width: info.width,
+                                            height: info.height, frameRate: rig.fps ?? info.frameRate, frameCount: info.frameCount,
+                                            containerFrameCount: info.containerFrameCount, duration: info.duration,
+                                            rotation: info.rotation, variableFrameRate: info.variableFrameRate,
+                                            timeBaseNum: info.timeBaseNumerator, timeBaseDen: info.timeBaseDenominator,
+                                            timestamps: info.frameTimestamps)
+                video.calibration = String(decoding: try encoder.encode(RigCalibration(K: camera.K, extrinsics: camera.extrinsics)), as: UTF8.self)
+                video.depth = try camera.depth.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+                videos.append(video)
+            }
+            let clips = planned.map { p in
+                ClipRecord(sourceId: 0, clipIndex: p.index, frameStep: p.frameStep, frames: p.frames,
+                           geometryJSON: geometryJSON, storedWidth: geometry.width, storedHeight: geometry.height,
+                           scaleX: geometry.scaleX, scaleY: geometry.scaleY, offsetX: geometry.offsetX,
+                           offsetY: geometry.offsetY, seed: p.seed)
+            }
+            return IngestedSource(source: SourceRecord(kind: .rig, uri: directory, sha256: hash, bytes: totalBytes, state: .ingested,
+                                                       runId: runId, ingestedAt: now),
+                                  videos: videos, clips: clips)
+        } catch {
+            return failed("internal", "\(directory): \(error)", hash: hash)
+        }
+    }
+
+    /// Why a view's depth does not fit its video, if it does not: missing frames, another size.
+    static func depthProblem(_ depth: RigDepth, frames: Int, width: Int, height: Int) -> String? {
+        switch depth.kind {
+        case .pngPattern:
+            let missing = (0..<frames).filter { !FileManager.default.fileExists(atPath: depth.file(frame: $0)) }
+            if !missing.isEmpty {
+                return "\(depth.file(frame: missing[0])): depth frame missing (\(missing.count) of \(frames) frames have no depth file)"
+            }
+            do {
+                let first = try Grey16PNG.read(depth.file(frame: 0))
+                if first.width != width || first.height != height {
+                    return "\(depth.file(frame: 0)): depth is \(first.width)x\(first.height), the video is \(width)x\(height)"
+                }
+            } catch { return "\(error)" }
+        case .numpy:
+            do {
+                let array = try RigDepthFrames.numpyDepth(depth.path)
+                guard array.shape.count == 3, array.shape[0] == frames, array.shape[1] == height, array.shape[2] == width else {
+                    return "\(depth.path): depth has shape \(array.shape), the video needs [\(frames), \(height), \(width)]"
+                }
+            } catch { return "\(depth.path): \(error)" }
+        }
+        return nil
+    }
+}
