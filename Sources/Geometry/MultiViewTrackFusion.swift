@@ -70,7 +70,7 @@ public struct RigTracks3D: Sendable, Equatable {
     /// Points whose query pixel has no depth (a hole or an edge): they get no labels at all.
     public var unliftable: [Bool]
 
-    init(frames: Int, points: Int, views: Int) {
+    public init(frames: Int, points: Int, views: Int) {
         self.frames = frames; self.points = points; self.views = views
         positions = [Float](repeating: 0, count: frames * points * 3)
         valid = [Bool](repeating: false, count: frames * points)

@@ -35,7 +35,7 @@ final class ClipFrameSource {
                 grey.append(frame.grey!)
                 if let c = frame.rgb { colour.append(c) }
             }
-            var view = ClipView(name: video.viewName, grey: grey, rgb: rgb ? colour : nil)
+            var view = ClipView(name: video.viewName, grey: grey, rgb: rgb ? colour : nil, record: video)
             if let text = video.calibration {
                 guard let calibration = try? JSONDecoder().decode(RigCalibration.self, from: Data(text.utf8)) else {
                     throw ManifestError.invalid("\(video.path): unreadable calibration in the manifest")

@@ -76,7 +76,7 @@ public struct PipelineDefinition: Sendable {
         var written = Set<String>()
         for name in definition.stages {
             let stage = try StageCatalog.make(name, pipeline: definition)
-            for needed in stage.reads where !written.contains(needed) {
+            for needed in stage.reads + stage.optionalReads where !written.contains(needed) {
                 throw PipelineError.invalid(path: path, message: "stages: '\(name)' reads '\(needed)', which no stage before it writes")
             }
             written.formUnion(stage.writes)

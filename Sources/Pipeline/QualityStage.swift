@@ -3,7 +3,9 @@
 // (format `labels.v1+safetensors`: the `tracks` format for the kept tracks, plus `kept`
 // I32 [N'], the index of each kept track among the queries). The per-rule statistics go
 // to the artifact's manifest metadata (`pseudotrack status` sums them) and on into the
-// shard's `meta.quality`. A clip with fewer than `min_tracks` tracks left is skipped.
+// shard's `meta.quality`. A rig clip's 3D labels (`tracks3d`) go through RigLabelFilter
+// instead, and `labels` is then in the RigLabels format with `kept`. A clip with fewer
+// than `min_tracks` tracks left is skipped.
 
 import Foundation
 import Manifest
@@ -43,7 +45,8 @@ public struct QualityConfiguration: Sendable, Equatable {
 
 public struct QualityStage: Stage {
     public let name = "quality"
-    public let reads = ["points", "tracks", "tracks.check"]
+    public let reads = ["points", "tracks"]
+    public let optionalReads = ["tracks.check", "tracks3d"]
     public let writes = ["labels"]
     public let needsRGB = false
     public let configuration: QualityConfiguration
@@ -55,7 +58,11 @@ public struct QualityStage: Stage {
     public func run(_ input: StageInput) throws -> StageOutcome {
         let queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { (t: $0.t, x: $0.x, y: $0.y) }
         let (teacher, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
-        let (checker, checkerJSON) = try TeacherStage.decode(input.artifacts["tracks.check"] ?? [])
+        if let rig = input.artifacts["tracks3d"] { return try runRig(rig, queries: queries, teacherJSON: teacherJSON) }
+        guard let check = input.artifacts["tracks.check"] else {
+            throw ManifestError.invalid("quality: clip \(input.clip.id ?? 0) has neither tracks.check nor tracks3d from the full tracker")
+        }
+        let (checker, checkerJSON) = try TeacherStage.decode(check)
         let (labels, kept, statistics) = LabelFilter(configuration: configuration.filter)
             .filter(teacher: teacher, checker: checker, queries: queries, frames: input.grey)
         let checkerName = jsonObject(checkerJSON)["teacher"] ?? ""
@@ -66,6 +73,24 @@ public struct QualityStage: Stage {
         bundle.set("kept", kept.map { Int32($0) }, shape: [kept.count])
         bundle.metadata["quality"] = metadata
         let artifact = ArtifactPayload(name: "labels", format: Self.format, bytes: bundle.encoded(), metadata: metadata)
+        if kept.count < configuration.minTracks {
+            return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
+        }
+        return .done([artifact])
+    }
+
+    private func runRig(_ bytes: [UInt8], queries: [(t: Int, x: Float, y: Float)], teacherJSON: String) throws -> StageOutcome {
+        let input = try RigLabels(decoding: bytes)
+        var filter = RigLabelFilter()
+        filter.minFrames = configuration.filter.minFrames
+        filter.jumpFactor = configuration.filter.jumpFactor
+        let (tracks, kept, statistics) = filter.filter(input.tracks, queryFrames: queries.map(\.t))
+        var quality = statistics
+        quality["checker"] = jsonObject(input.metadata["tracker"] ?? "{}")["teacher"] ?? ""
+        let metadata = String(decoding: try JSONSerialization.data(withJSONObject: ["quality": quality], options: [.sortedKeys]), as: UTF8.self)
+        let labels = RigLabels(tracks: tracks, queryView: kept.map { input.queryView[$0] }, kept: kept,
+                               metadata: ["teacher": teacherJSON, "quality": metadata, "tracker": input.metadata["tracker"] ?? "{}"])
+        let artifact = ArtifactPayload(name: "labels", format: RigLabels.format, bytes: labels.encoded(), metadata: metadata)
         if kept.count < configuration.minTracks {
             return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
         }

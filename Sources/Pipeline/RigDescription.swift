@@ -93,7 +93,7 @@ public struct RigDescription: Sendable {
         for row in list {
             guard let r = row as? [Any], r.count == columns else { return nil }
             for v in r {
-                guard let n = v as? NSNumber, !(v is Bool) else { return nil }
+                guard let n = v as? NSNumber, type(of: v) != Bool.self else { return nil }
                 out.append(n.doubleValue)
             }
         }

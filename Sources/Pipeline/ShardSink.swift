@@ -5,6 +5,8 @@
 // to the next shard number, recorded with its clips, and their tasks marked done; then
 // `index.json` is rewritten. A clip whose lease was lost meanwhile (another worker took
 // it over) is withdrawn and the shard staged again without it, so no clip is sealed twice.
+// Rig clips have four more columns than video clips, and an MDS shard has one set of
+// columns: a worker that meets both keeps one open shard per kind.
 
 import Foundation
 import Logging
@@ -16,36 +18,49 @@ final class ShardSink {
     let runId: Int64?
     let renewal: LeaseRenewal
     var logger: Logger
-    private let writer: MDSShardWriter<ShardMember>
+    let configuration: ShardsConfiguration
+    /// The open shards: video clips' and rig clips'.
+    private var writers: [Bool: MDSShardWriter<ShardMember>] = [:]
 
-    init(output: ShardOutput, columns: MDSColumns, runId: Int64?, renewal: LeaseRenewal, logger: Logger) {
-        self.output = output; self.runId = runId; self.renewal = renewal; self.logger = logger
-        writer = MDSShardWriter(columns: columns, directory: output.directory)
+    init(output: ShardOutput, configuration: ShardsConfiguration, runId: Int64?, renewal: LeaseRenewal, logger: Logger) {
+        self.output = output; self.configuration = configuration; self.runId = runId; self.renewal = renewal; self.logger = logger
     }
 
-    var pendingClips: Int { writer.pending.count }
+    var pendingClips: Int { writers.values.map(\.pending.count).reduce(0, +) }
 
-    /// Appends a clip's sample, sealing the current shard first if the sample does not fit.
-    /// Returns (clips sealed, tasks failed) by any seal this caused.
+    /// Appends a clip's sample, sealing the current shard of its kind first if the sample
+    /// does not fit. Returns (clips sealed, tasks failed) by any seal this caused.
     func add(_ columns: [String: MDSValue], member: ShardMember) throws -> (sealed: Int, failed: Int) {
+        let rig = columns["tracks3d"] != nil
+        let writer = writers[rig] ?? MDSShardWriter(columns: configuration.columns(rig: rig), directory: output.directory)
+        writers[rig] = writer
         let sample = try writer.columns.encode(columns)
         var result = (sealed: 0, failed: 0)
-        if !writer.fits(sample) { result = try seal() }
+        if !writer.fits(sample) { result = try seal(writer) }
         try member.lease.park(member.task)
         writer.append(sample, tag: member)
         return result
     }
 
-    /// Seals the open shard, if it has samples. Returns (clips sealed, tasks failed).
+    /// Seals the open shards that have samples. Returns (clips sealed, tasks failed).
     @discardableResult
     func seal() throws -> (sealed: Int, failed: Int) {
+        var total = (sealed: 0, failed: 0)
+        for key in writers.keys.sorted(by: { !$0 && $1 }) {
+            let (sealed, failed) = try seal(writers[key]!)
+            total.sealed += sealed; total.failed += failed
+        }
+        return total
+    }
+
+    private func seal(_ writer: MDSShardWriter<ShardMember>) throws -> (sealed: Int, failed: Int) {
         var failed = 0
         while !writer.pending.isEmpty {
             let lost = Set(writer.pending.map(\.tag.lease).filter { renewal.isLost($0) }.map(\.clipId))
-            if !lost.isEmpty { withdraw(lost) ; continue }
+            if !lost.isEmpty { withdraw(lost, from: writer) ; continue }
             let staged: MDSStagedShard
             do { staged = try writer.stage() } catch {
-                failed += failAll("cannot write shard: \(error)")
+                failed += failAll("cannot write shard: \(error)", in: writer)
                 return (0, failed)
             }
             let members = writer.pending.map(\.tag)
@@ -62,10 +77,10 @@ final class ShardSink {
                 return (members.count, failed)
             } catch ShardSealError.leasesLost(let clipIds) {
                 unlink(staged.temporaryPath)
-                withdraw(Set(clipIds))
+                withdraw(Set(clipIds), from: writer)
             } catch {
                 unlink(staged.temporaryPath)
-                failed += failAll("cannot seal shard: \(error)")
+                failed += failAll("cannot seal shard: \(error)", in: writer)
                 return (0, failed)
             }
         }
@@ -73,14 +88,14 @@ final class ShardSink {
     }
 
     /// Drops the samples of clips whose leases were taken over: another worker writes them.
-    private func withdraw(_ clipIds: Set<Int64>) {
+    private func withdraw(_ clipIds: Set<Int64>, from writer: MDSShardWriter<ShardMember>) {
         logger.warning("leases lost on \(clipIds.count) clip(s) waiting in the open shard; another worker writes them")
         for item in writer.pending where clipIds.contains(item.tag.lease.clipId) { renewal.remove(item.tag.lease) }
         writer.removeAll { clipIds.contains($0.lease.clipId) }
     }
 
     /// Fails every waiting clip's task (each goes back to pending unless out of attempts).
-    private func failAll(_ message: String) -> Int {
+    private func failAll(_ message: String, in writer: MDSShardWriter<ShardMember>) -> Int {
         logger.error("\(message)")
         var failed = 0
         for item in writer.pending {

@@ -64,7 +64,9 @@ public struct ShardVerifier {
 
         var seen: [String: Int] = [:]
         for (k, entry) in index.entries.enumerated() {
-            if entry.columns != index.entries[0].columns { result.errors.append("\(entry.zip.basename): columns differ from shard 0's") }
+            if Self.videoColumns(entry.columns) != Self.videoColumns(index.entries[0].columns) {
+                result.errors.append("\(entry.zip.basename): columns differ from shard 0's (other than the rig columns)")
+            }
             result.rawBytes += entry.raw.bytes
             result.zipBytes += entry.zip.bytes
             let samples: [[String: MDSValue]]
@@ -90,7 +92,8 @@ public struct ShardVerifier {
                     }
                     if let mp4 = summary.media {
                         result.mediaBytes += mp4.count
-                        if decodeVideo, let problem = Self.checkVideo(mp4, frames: summary.frames, stored: summary.stored) {
+                        let stored = summary.stored.map { (width: $0.width * summary.views, height: $0.height) }
+                        if decodeVideo, let problem = Self.checkVideo(mp4, frames: summary.frames, stored: stored) {
                             result.errors.append("\(place): video_mp4 \(problem)")
                         }
                     }
@@ -104,6 +107,11 @@ public struct ShardVerifier {
             result.errors.append("\(missing.count) clip(s) whose shards task is done are in no shard: \(missing.sorted().prefix(10).map(String.init).joined(separator: ", "))")
         }
         return result
+    }
+
+    /// A shard's columns without the rig columns, and its compression: what every shard of a directory shares.
+    static func videoColumns(_ columns: MDSColumns) -> [String] {
+        zip(columns.names, columns.encodings).filter { TrainingSample.rigEncodings[$0.0] == nil }.map { "\($0.0):\($0.1)" } + [columns.compression]
     }
 
     /// Decodes the MP4 and returns what is wrong with it, or nil.

@@ -1,7 +1,8 @@
 // `shards`: turns a labelled clip into a training sample (TrainingSample: the labels of
 // the `labels` artifact when the pipeline filters them (`quality`), else the teacher's
 // `tracks`, for the queries of `points`, the clip as an H.264 MP4 or as raw
-// frames, and its provenance in `meta`) for the worker's open shard. The stage only
+// frames, and its provenance in `meta`) for the worker's open shard. A rig clip's sample
+// (RigSample) adds its 3D labels, every view side by side in the media, and `meta.rig`. The stage only
 // builds the sample; the worker's ShardSink appends it to the current MDS shard and the
 // clip's task ends done when that shard is sealed (ManifestDatabase.sealShard).
 // Defaults: 64 MiB uncompressed shards and zstd level 3 (mosaicml-streaming's own
@@ -44,14 +45,16 @@ public struct ShardsConfiguration: Sendable, Equatable {
         }
     }
 
-    public var columns: MDSColumns {
-        MDSColumns(TrainingSample.encodings(media: media), zstdLevel: zstdLevel, sizeLimit: sizeLimit)
+    /// The columns of a video clip's sample, or of a rig clip's.
+    public func columns(rig: Bool) -> MDSColumns {
+        MDSColumns(TrainingSample.encodings(media: media, rig: rig), zstdLevel: zstdLevel, sizeLimit: sizeLimit)
     }
 }
 
 public struct ShardsStage: Stage {
     public let name = "shards"
     public var reads: [String] { filtered ? ["points", "labels"] : ["points", "tracks"] }
+    public var optionalReads: [String] { filtered ? [] : ["tracks3d"] }
     public let writes: [String] = []
     public let configuration: ShardsConfiguration
     public let seed: Int64
@@ -70,6 +73,9 @@ public struct ShardsStage: Stage {
             throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0) has no source or video record")
         }
         var queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { (t: $0.t, x: $0.x, y: $0.y) }
+        if let bytes = filtered ? input.artifacts["labels"] : input.artifacts["tracks3d"], RigLabels.holds3D(bytes) {
+            return try rigSample(input, labels: try RigLabels(decoding: bytes), queries: queries, source: source, video: video)
+        }
         let labels: TeacherTracks, teacherJSON: String
         var qualityJSON = "{}"
         if filtered {
@@ -83,24 +89,28 @@ public struct ShardsStage: Stage {
             throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0): \(labels.points) tracks over \(labels.frames) frames for \(queries.count) queries and \(input.grey.count) frames")
         }
         var columns = TrainingSample.labelColumns(labels, queries: queries)
+        try addMedia(input.rgb, to: &columns, input: input, video: video)
+        columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON,
+                                         qualityJSON: qualityJSON, extra: [:]))
+        return .sample(columns, tracks: labels.points)
+    }
+
+    /// The media column of RGB frames (a rig's views already side by side).
+    func addMedia(_ rgb: [RGBImage]?, to columns: inout [String: MDSValue], input: StageInput, video: VideoRecord) throws {
+        guard configuration.media != .none else { return }
+        guard let rgb, let first = rgb.first else { throw ManifestError.invalid("shards: no RGB frames decoded") }
         switch configuration.media {
         case .videoMP4:
-            guard let rgb = input.rgb else { throw ManifestError.invalid("shards: no RGB frames decoded") }
-            var settings = VideoEncoderSettings(codec: .h264, width: input.clip.storedWidth, height: input.clip.storedHeight)
+            var settings = VideoEncoderSettings(codec: .h264, width: first.width, height: first.height)
             let fps = video.frameRate / Double(input.clip.frameStep)
             settings.frameRateNumerator = Int32(max(1, (fps * 1001).rounded()))
             settings.frameRateDenominator = 1001
             settings.quality = configuration.crf
             columns["video_mp4"] = .bytes(try VideoEncoder.mp4(rgb, settings: settings))
         case .frames:
-            guard let rgb = input.rgb else { throw ManifestError.invalid("shards: no RGB frames decoded") }
-            columns["frames"] = .array(MDSArray(uint8: rgb.flatMap(\.bytes),
-                                                shape: [rgb.count, input.clip.storedHeight, input.clip.storedWidth, 3]))
+            columns["frames"] = .array(MDSArray(uint8: rgb.flatMap(\.bytes), shape: [rgb.count, first.height, first.width, 3]))
         case .none: break
         }
-        columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON,
-                                         qualityJSON: qualityJSON))
-        return .sample(columns, tracks: labels.points)
     }
 
     /// The stable name of a clip in shards: the first 16 hex digits of its source's
@@ -109,8 +119,8 @@ public struct ShardsStage: Stage {
         "\(sourceSha256.prefix(16))/\(clipIndex)"
     }
 
-    private func meta(_ input: StageInput, source: SourceRecord, video: VideoRecord, labels: TeacherTracks,
-                      teacherJSON: String, qualityJSON: String) throws -> String {
+    func meta(_ input: StageInput, source: SourceRecord, video: VideoRecord, labels: TeacherTracks,
+              teacherJSON: String, qualityJSON: String, extra: [String: Any]) throws -> String {
         let clip = input.clip
         let frameIndices = (try? JSONDecoder().decode([Int].self, from: Data(clip.frameIndices.utf8))) ?? []
         let teacher = jsonObject(teacherJSON)
@@ -120,7 +130,7 @@ public struct ShardsStage: Stage {
         var quality = jsonObject(qualityJSON)["quality"] as? [String: Any] ?? [:]
         quality["labels"] = ["points": labels.points, "labelled_fraction": cells > 0 ? Double(labelled) / Double(cells) : 0,
                              "visible_fraction": cells > 0 ? Double(visible) / Double(cells) : 0]
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "clip_id": Self.clipName(sourceSha256: source.sha256 ?? video.sha256, clipIndex: clip.clipIndex),
             "video": ["uri": source.uri, "sha256": source.sha256 ?? video.sha256, "width": video.width, "height": video.height,
                       "fps": video.frameRate],
@@ -133,6 +143,7 @@ public struct ShardsStage: Stage {
             "quality": quality,
             "engine": ["version": EngineVersion.string, "pipeline_sha256": pipelineSha256],
         ]
+        object.merge(extra) { _, new in new }
         return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 }

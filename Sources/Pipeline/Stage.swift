@@ -21,9 +21,12 @@ public struct ClipView {
     public var cameras: [PinholeCamera]?
     /// A rig view's depth at each frame at the stored size, when it has depth and a stage asked for it.
     public var depth: [DepthMap]?
+    /// The view's video as the manifest records it (calibration and depth source included).
+    public var record: VideoRecord?
 
-    public init(name: String = "main", grey: [GreyImage], rgb: [RGBImage]? = nil, cameras: [PinholeCamera]? = nil, depth: [DepthMap]? = nil) {
-        self.name = name; self.grey = grey; self.rgb = rgb; self.cameras = cameras; self.depth = depth
+    public init(name: String = "main", grey: [GreyImage], rgb: [RGBImage]? = nil, cameras: [PinholeCamera]? = nil,
+                depth: [DepthMap]? = nil, record: VideoRecord? = nil) {
+        self.name = name; self.grey = grey; self.rgb = rgb; self.cameras = cameras; self.depth = depth; self.record = record
     }
 }
 
@@ -75,7 +78,10 @@ public protocol Stage: Sendable {
     var name: String { get }
     /// Names of the artifacts of earlier stages this stage reads.
     var reads: [String] { get }
-    /// Names of the artifacts this stage writes.
+    /// Names of artifacts of earlier stages read when the clip has them (a video's and a
+    /// rig's clips get different ones); each must be written by an earlier stage.
+    var optionalReads: [String] { get }
+    /// Names of the artifacts this stage writes (a stage may write some for some clips only).
     var writes: [String] { get }
     /// Whether the stage needs the RGB frames too (grey frames are always decoded).
     var needsRGB: Bool { get }
@@ -86,6 +92,7 @@ public protocol Stage: Sendable {
 
 extension Stage {
     public var needsDepth: Bool { false }
+    public var optionalReads: [String] { [] }
 }
 
 /// The stages this engine has, and how a pipeline definition configures each.

@@ -66,7 +66,7 @@ public final class StageRunner {
         var sink: ShardSink? = nil
         if let output {
             for name in try output.recover() { logger.info("removed \(name), left by a crashed run") }
-            sink = ShardSink(output: output, columns: pipeline.shards.columns, runId: runId, renewal: renewal, logger: logger)
+            sink = ShardSink(output: output, configuration: pipeline.shards, runId: runId, renewal: renewal, logger: logger)
         }
         while !stop.isSet {
             guard let lease = try manifest.claim(owner: owner, duration: pipeline.run.leaseSeconds, runId: runId) else { break }
@@ -126,6 +126,9 @@ public final class StageRunner {
                         throw ManifestError.invalid("clip \(clip.id!): stage \(stage.name) needs artifact '\(name)', which no earlier stage stored")
                     }
                     inputs[name] = try artifact.payload()
+                }
+                for name in stage.optionalReads {
+                    if let artifact = try manifest.artifact(clip: clip.id!, name: name) { inputs[name] = try artifact.payload() }
                 }
                 let input = StageInput(clip: clip, views: views!, artifacts: inputs,
                                        random: SeededGenerator(seed: pipeline.seed, source.sha256 ?? "", String(clip.clipIndex), stage.name),

@@ -4,7 +4,7 @@
 // `tracks.v1+safetensors`: `tracks` F32 [T, N, 2], `visible` U8 [T, N], `confidence`
 // F32 [T, N], `valid` U8 [T, N], queries in the order of `points`), with the draw in the
 // artifact's manifest metadata and in the bundle's own metadata (teacher, version,
-// params as JSON). With `choose: all` every teacher runs and each one's labels are also
+// params as JSON). A rig's queries are tracked in their own views (ViewwiseTracking). With `choose: all` every teacher runs and each one's labels are also
 // stored as `tracks.<name>`, for analysis and for the quality stage's cross-checks.
 
 import Foundation
@@ -29,12 +29,13 @@ public struct TeacherStage: Stage {
     public func run(_ input: StageInput) throws -> StageOutcome {
         guard let points = input.artifacts["points"] else { throw PipelineError.invalid(path: "<pipeline>", message: "teacher: no points artifact") }
         let queries = try PointsStage.decode(points).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
+        let queryViews = try PointsStage.decodeViews(points)
         var random = input.random
         let drawn = ensemble.draw(random.unit())
-        let clip = TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: input.rgb)
         var artifacts: [ArtifactPayload] = []
         for (index, teacher) in teachers.enumerated() where ensemble.choose == .all || index == drawn {
-            let labels = try teacher.track(clip, queries: queries)
+            let labels = try ViewwiseTracking.track(teacher, views: input.views, clipId: "clip-\(input.clip.id ?? 0)",
+                                                    queries: queries, queryViews: queryViews)
             let metadata = Self.metadata(teacher, ensemble: ensemble)
             let bytes = Self.encode(labels, metadata: metadata)
             if index == drawn { artifacts.append(ArtifactPayload(name: "tracks", format: Self.format, bytes: bytes, metadata: metadata)) }

@@ -14,10 +14,15 @@ public enum ShardMedia: String, Sendable, CaseIterable {
 }
 
 public struct TrainingSample {
-    /// The columns and encodings of a directory's samples in `media` mode.
-    public static func encodings(media: ShardMedia) -> [String: String] {
+    /// The columns rig clips add (Shards/README.md §5.4).
+    public static let rigEncodings = ["query_view": "ndarray:int32", "tracks3d": "ndarray:float32",
+                                      "tracks_views": "ndarray:float32", "visibility_views": "ndarray:uint8"]
+
+    /// The columns and encodings of a video clip's (or a rig clip's) samples in `media` mode.
+    public static func encodings(media: ShardMedia, rig: Bool = false) -> [String: String] {
         var columns = ["confidence": "ndarray:float16", "meta": "json", "queries": "ndarray:float32",
                        "tracks": "ndarray:float32", "valid": "ndarray:uint8", "visibility": "ndarray:uint8"]
+        if rig { columns.merge(rigEncodings) { a, _ in a } }
         switch media {
         case .videoMP4: columns["video_mp4"] = "bytes"
         case .frames: columns["frames"] = "ndarray:uint8"
@@ -68,6 +73,8 @@ public struct TrainingSample {
         public var clipId: String
         public var stored: (width: Int, height: Int)?
         public var media: [UInt8]?
+        /// 1 for a video's clip; a rig's views, side by side in the media.
+        public var views: Int
     }
 
     /// Checks a decoded sample against the schema; throws with the first violation.
@@ -106,13 +113,53 @@ public struct TrainingSample {
         }
         let storedObject = jsonObject(text)["stored"] as? [String: Any]
         let stored = (storedObject?["width"] as? Int).flatMap { w in (storedObject?["height"] as? Int).map { (width: w, height: $0) } }
+        let views = try checkRig(sample, meta: jsonObject(text), frames: t, points: n)
         var media: [UInt8]? = nil
         if case .bytes(let mp4)? = sample["video_mp4"] { media = mp4 }
         if case .array(let frames)? = sample["frames"] {
             guard frames.dtype == .uint8, frames.shape.count == 4, frames.shape[0] == t, frames.shape[3] == 3 else {
                 throw MDSFormatError.value("frames has shape \(frames.shape), not [\(t), H, W, 3]")
             }
+            if let stored, frames.shape[1] != stored.height || frames.shape[2] != stored.width * views {
+                throw MDSFormatError.value("frames are \(frames.shape[2])x\(frames.shape[1]), meta.stored and \(views) view(s) make \(stored.width * views)x\(stored.height)")
+            }
         }
-        return Summary(frames: t, tracks: n, clipId: clipId, stored: stored, media: media)
+        return Summary(frames: t, tracks: n, clipId: clipId, stored: stored, media: media, views: views)
+    }
+
+    /// Checks a rig sample's columns (all four or none) against its labels and meta.rig;
+    /// returns the number of views (1 for a video's clip).
+    static func checkRig(_ sample: [String: MDSValue], meta: [String: Any], frames t: Int, points n: Int) throws -> Int {
+        let present = rigEncodings.keys.filter { sample[$0] != nil }
+        if present.isEmpty { return 1 }
+        guard present.count == rigEncodings.count else { throw MDSFormatError.value("a rig sample needs all of \(rigEncodings.keys.sorted()); it has \(present.sorted())") }
+        guard case .array(let q3)? = sample["tracks3d"], q3.dtype == .float32, q3.shape == [t, n, 3],
+              case .array(let qv)? = sample["query_view"], qv.dtype == .int32, qv.shape == [n],
+              case .array(let tv)? = sample["tracks_views"], tv.dtype == .float32, tv.shape.count == 4, tv.shape[1...] == [t, n, 2],
+              case .array(let vv)? = sample["visibility_views"], vv.dtype == .uint8, vv.shape == [tv.shape[0], t, n],
+              case .array(let tracks)? = sample["tracks"], case .array(let visibility)? = sample["visibility"], case .array(let valid)? = sample["valid"]
+        else { throw MDSFormatError.value("rig columns of the wrong type or shape for T = \(t), N = \(n)") }
+        let v = tv.shape[0]
+        guard let rig = meta["rig"] as? [String: Any], let views = rig["views"] as? [Any], views.count == v else {
+            throw MDSFormatError.value("meta.rig.views does not list the \(v) views of tracks_views")
+        }
+        guard q3.floats.allSatisfy(\.isFinite), tv.floats.allSatisfy(\.isFinite) else { throw MDSFormatError.value("tracks3d or tracks_views hold a non-finite value") }
+        let views2D = tv.floats, xy = tracks.floats
+        let home = qv.data.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }
+        for p in 0..<n {
+            let w = Int(home[p])
+            guard w >= 0 && w < v else { throw MDSFormatError.value("query_view[\(p)] = \(w), outside [0, \(v))") }
+            for f in 0..<t {
+                let i = f * n + p, o = (w * t + f) * n + p
+                guard views2D[2 * o] == xy[2 * i], views2D[2 * o + 1] == xy[2 * i + 1], vv.data[o] == visibility.data[i] else {
+                    throw MDSFormatError.value("point \(p), frame \(f): tracks/visibility differ from tracks_views/visibility_views of its query view")
+                }
+                if valid.data[i] == 0, (0..<v).contains(where: { vv.data[($0 * t + f) * n + p] != 0 }) {
+                    throw MDSFormatError.value("point \(p), frame \(f): visible in a view without a label")
+                }
+            }
+        }
+        guard vv.data.allSatisfy({ $0 <= 1 }) else { throw MDSFormatError.value("visibility_views holds a value other than 0 and 1") }
+        return v
     }
 }

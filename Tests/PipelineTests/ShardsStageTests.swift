@@ -103,9 +103,9 @@ final class ShardsStageTests: XCTestCase {
         try reader.read(frames: [0], formats: .rgb) { first = $0.rgb!.bytes }
         XCTAssertEqual(Array(frames.data[0..<first.count]), first, "frame 0 of the first clip, as decoded")
         XCTAssertEqual(ShardVerifier(output: output).verify().errors, [])
-        XCTAssertEqual(ShardsConfiguration().columns.names.contains("video_mp4"), true)
+        XCTAssertEqual(ShardsConfiguration().columns(rig: false).names.contains("video_mp4"), true)
         var none = ShardsConfiguration(); none.media = .none
-        XCTAssertFalse(none.columns.names.contains("video_mp4") || none.columns.names.contains("frames"))
+        XCTAssertFalse(none.columns(rig: false).names.contains("video_mp4") || none.columns(rig: false).names.contains("frames"))
     }
 
     func testCrashLeftoversAreRemovedAndAForeignDirectoryIsRefused() throws {
@@ -141,7 +141,7 @@ final class ShardsStageTests: XCTestCase {
         let lease = try XCTUnwrap(try manifest.claim(owner: owner, duration: 60))
         let renewal = LeaseRenewal(duration: 60)
         defer { renewal.stop() }
-        let sink = ShardSink(output: output, columns: definition.shards.columns, runId: nil, renewal: renewal, logger: .init(label: "test"))
+        let sink = ShardSink(output: output, configuration: definition.shards, runId: nil, renewal: renewal, logger: .init(label: "test"))
         let sampleTask = try XCTUnwrap(lease.tasks.last)
         for task in lease.tasks.dropLast() {
             try lease.begin(task)
