@@ -1,9 +1,11 @@
 // Fuses the 2D tracks of points seen by a calibrated rig into 3D tracks, per frame:
-//  1. lifting: each view's 2D label that is visible there is back-projected with that
-//     view's depth (DepthMap.liftingDepth: no 3D position at a depth discontinuity);
-//  2. agreement: the lifts of one point from different views are one physical point only
-//     if they agree (within `agreeMetres` + `agreeRelative`·depth); the largest agreeing
-//     group wins if it is a strict majority, otherwise the frame gets no label;
+//  1. lifting: each 2D label that is visible (from every tracker in every view) is
+//     back-projected with its view's depth (DepthMap.liftingDepth: no 3D position at a
+//     depth discontinuity);
+//  2. agreement: the lifts of one point are one physical point only if they agree (within
+//     `agreeMetres` + `agreeRelative`·depth); the largest agreeing group wins if it is a
+//     strict majority and has at least `minAgreeing` members (default 2: two trackers, or
+//     two views, must agree; one tracker alone drifts unnoticed), otherwise no label;
 //  3. kNN refinement: the agreed position moves onto the local surface of the frame's
 //     fused cloud (every view's depth back-projected with a stride; PointCloudIndex,
 //     SurfacePlaneRefinement: k = 16 within `radius`), along the ray of the view it came from;
@@ -19,6 +21,7 @@
 public struct MultiViewTrackFusionConfiguration: Sendable, Equatable {
     public var agreeMetres = 0.02
     public var agreeRelative = 0.01
+    public var minAgreeing = 2
     public var visibilityMetres: Float = 0.01
     public var visibilityRelative: Float = 0.01
     public var viewAgreePixels = 3.0
@@ -42,13 +45,16 @@ public struct RigViewFrames: Sendable {
     }
 }
 
-/// One view's 2D tracks of all N points ([T, N] row-major; positions [T, N, 2]); a point
-/// not tracked in a view has valid false there.
+/// One tracker's 2D tracks of all N points in one view ([T, N] row-major; positions
+/// [T, N, 2]); a point it did not track has valid false.
 public struct RigViewTracks: Sendable {
+    /// The view the tracks are in.
+    public var view: Int
     public var positions: [Float]
     public var visible: [Bool]
     public var valid: [Bool]
-    public init(frames: Int, points: Int) {
+    public init(view: Int, frames: Int, points: Int) {
+        self.view = view
         positions = [Float](repeating: 0, count: frames * points * 2)
         visible = [Bool](repeating: false, count: frames * points)
         valid = visible
@@ -110,11 +116,11 @@ public struct MultiViewTrackFusion: Sendable {
         return PointCloudIndex(points: points, radius: configuration.radius)
     }
 
-    /// Fuses the views' tracks. `queries` are (t, x, y) in the view `queryView[n]`.
+    /// Fuses the trackers' tracks (any number per view). `queries` are (t, x, y) in the view `queryView[n]`.
     public func fuse(views: [RigViewFrames], tracks: [RigViewTracks], queries: [(t: Int, x: Float, y: Float)],
                      queryView: [Int], frames: Int) -> RigTracks3D {
         let n = queries.count, v = views.count
-        precondition(tracks.count == v && queryView.count == n)
+        precondition(queryView.count == n && tracks.allSatisfy { $0.view < v })
         var out = RigTracks3D(frames: frames, points: n, views: v)
         let refinement = { () -> SurfacePlaneRefinement in var r = SurfacePlaneRefinement(); r.k = configuration.k; return r }()
         var scratch = SurfacePlaneRefinement.Scratch()
@@ -133,16 +139,18 @@ public struct MultiViewTrackFusion: Sendable {
                         continue
                     }
                 } else {
-                    for (w, view) in views.enumerated() where tracks[w].valid[i] && tracks[w].visible[i] {
-                        let x = Double(tracks[w].positions[2 * i]), y = Double(tracks[w].positions[2 * i + 1])
+                    for source in tracks where source.valid[i] && source.visible[i] {
+                        let x = Double(source.positions[2 * i]), y = Double(source.positions[2 * i + 1])
+                        let view = views[source.view]
                         if let point = Self.lift(view, t: t, x: x, y: y) {
-                            candidates.append((point, w, view.cameras[t].project(point).depth))
+                            candidates.append((point, source.view, view.cameras[t].project(point).depth))
                         }
                     }
                 }
-                guard let (agreed, from, agreeing) = consensus(candidates, preferring: home) else { continue }
+                guard let (agreed, from, agreeing) = consensus(candidates, preferring: home),
+                      t == q.t || agreeing >= configuration.minAgreeing else { continue }
                 var point = agreed
-                var confidence = Float(min(1, 0.6 + 0.2 * Double(agreeing - 1)))
+                var confidence = Float(min(1, 0.5 + 0.2 * Double(agreeing - 1)))
                 if let index {
                     if let refined = refinement.refine(point, eye: views[from].cameras[t].centre, index: index, scratch: &scratch) {
                         point = refined.point
@@ -222,9 +230,12 @@ public struct MultiViewTrackFusion: Sendable {
                         guard let measured = depth.depthNear(x: pixel.x, y: pixel.y) else { continue }
                         let tolerance = configuration.visibilityMetres + configuration.visibilityRelative * Float(z)
                         out.viewVisible[o] = abs(measured - Float(z)) <= tolerance
-                    } else if tracks[w].valid[i] && tracks[w].visible[i] {
-                        let dx = Double(tracks[w].positions[2 * i]) - pixel.x, dy = Double(tracks[w].positions[2 * i + 1]) - pixel.y
-                        out.viewVisible[o] = dx * dx + dy * dy <= configuration.viewAgreePixels * configuration.viewAgreePixels
+                    } else {
+                        out.viewVisible[o] = tracks.contains { source in
+                            guard source.view == w, source.valid[i], source.visible[i] else { return false }
+                            let dx = Double(source.positions[2 * i]) - pixel.x, dy = Double(source.positions[2 * i + 1]) - pixel.y
+                            return dx * dx + dy * dy <= configuration.viewAgreePixels * configuration.viewAgreePixels
+                        }
                     }
                 }
             }

@@ -22,11 +22,12 @@ public struct FullTrackerConfiguration: Sendable, Equatable {
     public init() {}
 
     init(_ s: YAMLSection) throws {
-        try s.allow(["tracker", "agree_m", "agree_relative", "visibility_m", "visibility_relative", "cloud_stride", "knn_radius_m", "knn_k", "refine"])
+        try s.allow(["tracker", "agree_m", "agree_relative", "min_agreeing", "visibility_m", "visibility_relative", "cloud_stride", "knn_radius_m", "knn_k", "refine"])
         fusion.agreeMetres = try s.double("agree_m", atLeast: 0) ?? fusion.agreeMetres
         fusion.agreeRelative = try s.double("agree_relative", atLeast: 0) ?? fusion.agreeRelative
         fusion.visibilityMetres = Float(try s.double("visibility_m", atLeast: 0) ?? Double(fusion.visibilityMetres))
         fusion.visibilityRelative = Float(try s.double("visibility_relative", atLeast: 0) ?? Double(fusion.visibilityRelative))
+        fusion.minAgreeing = try s.int("min_agreeing", atLeast: 1) ?? fusion.minAgreeing
         fusion.cloudStride = try s.int("cloud_stride", atLeast: 1) ?? fusion.cloudStride
         if let r = try s.double("knn_radius_m", atLeast: 0) {
             guard r > 0 else { throw s.error("knn_radius_m", "must be positive") }

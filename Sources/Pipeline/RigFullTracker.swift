@@ -1,8 +1,10 @@
 // The full tracker's pass over a rig clip (depth and/or several calibrated cameras):
-//  1. each query is lifted at its query frame with its view's depth, projected into every
-//     other view with depth, and where that view sees it (depth test) it becomes a query
-//     there too, tracked by the checking tracker in that view's frames; so a point hidden
-//     from its own camera is still followed by the cameras that see it;
+//  1. the checking tracker tracks every query in its own view too (two trackers of
+//     different families, as for a video's clip); and each query is lifted at its query
+//     frame with its view's depth, projected into every other view with depth, and where
+//     that view sees it (depth test) it becomes a query there too, tracked by the checker in
+//     that view's frames; so a point hidden from its own camera is still followed by the
+//     cameras that see it;
 //  2. MultiViewTrackFusion lifts every view's visible 2D labels, keeps the positions the
 //     views agree on, refines them against the fused cloud (kNN) and decides visibility in
 //     every view by its depth.
@@ -25,15 +27,20 @@ struct RigFullTracker {
             guard let cameras = view.cameras else { throw PipelineError.invalid(path: clipId, message: "view \(view.name) has no calibration") }
             return RigViewFrames(cameras: cameras, depth: view.depth, width: view.grey[0].width, height: view.grey[0].height)
         }
-        var tracks = views.map { _ in RigViewTracks(frames: frames, points: n) }
+        // Per view: the teacher's tracks, the checker's tracks of the same queries, the
+        // checker's tracks of the other views' queries.
+        var tracks = views.indices.flatMap { v in (0..<3).map { _ in RigViewTracks(view: v, frames: frames, points: n) } }
+        let checked = try ViewwiseTracking.track(tracker, views: clipViews, clipId: clipId, queries: queries, queryViews: queryViews)
         for p in 0..<n {
             let home = queryViews[p]
-            for t in 0..<frames {
-                let i = t * n + p
-                tracks[home].valid[i] = teacherLabels.valid[i]
-                tracks[home].visible[i] = teacherLabels.visible[i]
-                let position = teacherLabels.position(t: t, n: p)
-                tracks[home].positions[2 * i] = position.x; tracks[home].positions[2 * i + 1] = position.y
+            for (slot, labels) in [(0, teacherLabels), (1, checked)] {
+                for t in 0..<frames {
+                    let i = t * n + p
+                    tracks[3 * home + slot].valid[i] = labels.valid[i]
+                    tracks[3 * home + slot].visible[i] = labels.visible[i]
+                    let position = labels.position(t: t, n: p)
+                    tracks[3 * home + slot].positions[2 * i] = position.x; tracks[3 * home + slot].positions[2 * i + 1] = position.y
+                }
             }
         }
         // Queries seen from the other views.
@@ -55,7 +62,7 @@ struct RigFullTracker {
         if !secondary.isEmpty {
             let labels = try ViewwiseTracking.track(tracker, views: clipViews, clipId: clipId, queries: secondary, queryViews: secondaryViews)
             for (s, p) in secondaryPoints.enumerated() {
-                let w = secondaryViews[s]
+                let w = 3 * secondaryViews[s] + 2
                 for t in 0..<frames {
                     let i = t * n + p, j = t * secondary.count + s
                     tracks[w].valid[i] = labels.valid[j]

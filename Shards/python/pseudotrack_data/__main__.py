@@ -7,9 +7,16 @@ import json
 import sys
 from typing import List, Optional
 
-from .export import INVALID_POLICIES, export_cotracker_kubric, export_tapvid
+from .export import INVALID_POLICIES, export_cotracker_kubric, export_mvtracker, export_tapvid, export_tapvid3d
 from .mds import ShardFormatError, open_shards
-from .schema import check_dataset, media_mode
+from .schema import RIG_COLUMNS, check_dataset, media_mode
+
+EXPORTS = {
+    "cotracker-kubric": export_cotracker_kubric,
+    "tapvid": export_tapvid,
+    "tapvid3d": export_tapvid3d,
+    "mvtracker": export_mvtracker,
+}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -26,11 +33,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     check.add_argument("--decode-video", action="store_true", help="also decode every video_mp4 and count its frames")
 
     export = sub.add_parser("export", help="write the samples in another training layout")
-    export.add_argument("--format", required=True, choices=["cotracker-kubric", "tapvid"])
+    export.add_argument("--format", required=True, choices=list(EXPORTS),
+                        help="tapvid3d and mvtracker: rig clips only (Shards/README.md §5.4)")
     export.add_argument("--invalid", default="drop", choices=INVALID_POLICIES,
                         help="points with frames that have no label (valid = 0): drop them (default), "
                              "or keep them with those frames marked occluded")
     export.add_argument("--limit", type=int, default=None, help="at most this many clips")
+    export.add_argument("--view", type=int, default=None,
+                        help="tapvid3d: only this view of each rig clip (default: one file per view)")
+    export.add_argument("--jpeg-quality", type=int, default=95, help="tapvid3d: JPEG quality of the frames")
     export.add_argument("shards")
     export.add_argument("out")
 
@@ -40,12 +51,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             ds = open_shards(args.shards, verify=False)
             summary = {"samples": len(ds), "shards": len(ds.shards), "columns": ds.columns,
                        "media": media_mode(ds.columns),
+                       "rig": all(c in ds.columns for c in RIG_COLUMNS),
                        "bytes": sum(s.raw_data.bytes for s in ds.shards),
                        "compressed_bytes": sum(s.zip_data.bytes for s in ds.shards if s.zip_data)}
             if args.json:
                 print(json.dumps(summary, indent=2))
             else:
-                print(f"{summary['samples']} samples in {summary['shards']} shards, media {summary['media']}, "
+                print(f"{summary['samples']} {'rig ' if summary['rig'] else ''}samples in {summary['shards']} shards, "
+                      f"media {summary['media']}, "
                       f"{summary['bytes']} bytes ({summary['compressed_bytes']} compressed)")
                 for name, enc in summary["columns"].items():
                     print(f"  {name}: {enc}")
@@ -60,9 +73,14 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"{args.shards}: conforms")
             return 0
         ds = open_shards(args.shards)
-        run = export_cotracker_kubric if args.format == "cotracker-kubric" else export_tapvid
-        counts = run(ds, args.out, invalid=args.invalid, limit=args.limit)
-        print(f"{args.format}: {counts['clips']} clips, {counts['points']} points "
+        options = {"invalid": args.invalid, "limit": args.limit}
+        if args.format == "tapvid3d":
+            options.update(view=args.view, jpeg_quality=args.jpeg_quality)
+        elif args.view is not None:
+            raise ValueError("--view applies to --format tapvid3d only")
+        counts = EXPORTS[args.format](ds, args.out, **options)
+        files = f", {counts['files']} files" if "files" in counts else ""
+        print(f"{args.format}: {counts['clips']} clips{files}, {counts['points']} points "
               f"({counts['dropped_points']} dropped) -> {args.out}")
         return 0
     except (ShardFormatError, ValueError, ImportError, OSError) as error:

@@ -6,7 +6,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .video import sample_frames
+from .rig import is_rig, rig_view, view_count
+from .video import sample_frames, sample_views
 
 __all__ = ["collate_cotracker", "to_cotracker"]
 
@@ -20,7 +21,8 @@ def _torch():
 
 
 def to_cotracker(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
-                 frames: Optional[np.ndarray] = None, segmentation: bool = False) -> Dict[str, Any]:
+                 frames: Optional[np.ndarray] = None, segmentation: bool = False,
+                 view: Optional[int] = None) -> Dict[str, Any]:
     """One decoded sample as CoTracker's fields:
 
     - ``video`` float32 [T, 3, H, W], values 0-255 (decoded from ``video_mp4``, or ``frames``)
@@ -35,7 +37,25 @@ def to_cotracker(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
     Torch tensors when torch is importable (or ``as_torch=True``), numpy arrays
     otherwise. ``CoTrackerData(**to_cotracker(s))`` builds CoTracker's dataclass.
     ``frames`` (uint8 [T, H, W, 3]) skips decoding when the caller has the pixels already.
+
+    A rig clip needs ``view``: the result is that view's frames and the points queried
+    in it (``query_view == view``), as ``rig_view`` gives them; ``frames`` is then the
+    clip's tiled frames [T, H, V·W, 3], as ``sample_frames`` returns them. ValueError
+    when no point was queried in ``view``.
     """
+    if is_rig(sample):
+        if view is None:
+            raise ValueError(f"a rig clip ({view_count(sample)} views) needs view=: CoTracker trains on one view")
+        views = sample_views(sample, frames=np.asarray(frames)) if frames is not None else None
+        picked = rig_view(sample, view, points="query", views=views)
+        if picked is None:
+            raise ValueError(f"no point of this rig clip was queried in view {view}")
+        sample = picked[0]
+        frames = sample.get("frames")
+        if frames is None:
+            raise ValueError("the sample has no media (video_mp4 or frames): it was written with media mode 'none'")
+    elif view not in (None, 0):
+        raise ValueError(f"view {view} of a single-view sample")
     if frames is None:
         frames = sample_frames(sample)
     if frames is None:

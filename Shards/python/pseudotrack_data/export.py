@@ -18,24 +18,59 @@ gives back the stored pixel coordinates.
 
 Neither format has a "no label" flag. ``invalid="drop"`` (the default) leaves out every
 point that has an invalid frame; ``invalid="occluded"`` keeps it and marks those frames
-occluded (which teaches occlusion where the teacher only gave up).
+occluded (which teaches occlusion where the teacher only gave up). A rig clip gives one
+sequence per view, ``<seq>_<view>``, with the points queried in that view (``rig_view``).
+
+Rig clips only (Shards/README.md §5.4):
+
+``tapvid3d``: TAPVid-3D's per-video ``.npz`` (``tapnet/tapvid3d``), one file per clip and
+view, ``OUT/<seq>_<view>.npz``, holding the points that view sees (valid and visible) in
+at least one frame::
+
+    images_jpeg_bytes  |S  [T]         the view's frames, JPEG
+    queries_xyt        float32 [N, 3]  (x, y, t): the point's own query if it was queried
+                                       in this view, else the first frame the view sees it
+    tracks_XYZ         float32 [T, N, 3]  camera frame of the view (R·X + t), metres
+    visibility         bool    [T, N]  visible in the view (and valid)
+    fx_fy_cx_cy        float64 [4]     the view's K (stored pixels)
+    extrinsics_w2c     float32 [T, 4, 4]  extra: world -> camera per frame
+    valid              bool    [T, N]  extra: the frame has a 3-D label
+    point_index        int32   [N]     extra: the point's index in the sample
+
+``mvtracker``: one ``OUT/<seq>.npz`` per clip in the keys of MVTracker's demo sample
+(``data_sample.npz``: its model inputs) and of its loaders' per-sequence track cache::
+
+    rgbs          uint8   [V, T, 3, H, W]
+    intrs         float32 [V, T, 3, 3]   K per view and frame (stored pixels)
+    extrs         float32 [V, T, 3, 4]   world -> camera
+    query_points  float32 [N, 4]         (t, x, y, z): the query frame and tracks3d there
+    traj3d_world  float32 [T, N, 3]      tracks3d, world metres
+    traj2d_w_z    float32 [V, T, N, 3]   (x, y) = tracks_views, z = camera depth
+    visibility    bool    [V, T, N]      visibility_views (and valid)
+    valids        bool    [T, N]         valid
+    query_view    int32 [N], view_names str [V], seq_name str, meta str (JSON): extras
+
+Depth maps, which MVTracker's model also takes, are not in the shards and not written.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
 import re
 import struct
 import zlib
-from typing import Any, Dict, Iterable, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple
 
 import numpy as np
 
-from .video import sample_frames
+from .rig import camera_points, is_rig, rig_cameras, rig_view, view_count
+from .video import sample_frames, sample_views
 
-__all__ = ["export_cotracker_kubric", "export_tapvid", "seq_name", "write_png"]
+__all__ = ["encode_jpeg", "export_cotracker_kubric", "export_mvtracker", "export_tapvid", "export_tapvid3d",
+           "seq_name", "write_png"]
 
 INVALID_POLICIES = ("drop", "occluded")
 
@@ -64,6 +99,40 @@ def write_png(path: str, rgb: np.ndarray, level: int = 6) -> None:
     with open(tmp, "wb") as f:
         f.write(data)
     os.replace(tmp, path)
+
+
+def encode_jpeg(rgb: np.ndarray, quality: int = 95) -> bytes:
+    """uint8 [H, W, 3] RGB as JPEG bytes: with Pillow when it is importable, otherwise
+    with PyAV's MJPEG encoder (full-range 4:4:4; ``quality`` mapped to its qscale)."""
+    rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
+    if rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError(f"encode_jpeg takes [H, W, 3], got {rgb.shape}")
+    try:
+        from PIL import Image
+    except ImportError:
+        return _jpeg_pyav(rgb, quality)
+    buf = io.BytesIO()
+    Image.fromarray(rgb, "RGB").save(buf, format="JPEG", quality=int(quality))
+    return buf.getvalue()
+
+
+def _jpeg_pyav(rgb: np.ndarray, quality: int) -> bytes:
+    try:
+        import av
+    except ImportError as error:
+        raise ImportError("writing JPEG needs Pillow or PyAV: pip install pillow (or av)") from error
+    from fractions import Fraction
+    qscale = int(min(31, max(1, round((100 - quality) / 3.3) + 1)))
+    ctx = av.CodecContext.create("mjpeg", "w")
+    ctx.width, ctx.height = rgb.shape[1], rgb.shape[0]
+    ctx.pix_fmt = "yuvj444p"
+    ctx.time_base = Fraction(1, 25)
+    ctx.options = {"qmin": str(qscale), "qmax": str(qscale)}
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuvj444p")
+    packets = list(ctx.encode(frame)) + list(ctx.encode(None))
+    if len(packets) != 1:
+        raise ValueError(f"the MJPEG encoder returned {len(packets)} packets for one image")
+    return bytes(packets[0])
 
 
 def seq_name(index: int, sample: Mapping[str, Any]) -> str:
@@ -95,17 +164,55 @@ def _samples(dataset: Iterable[Mapping[str, Any]], limit: Optional[int]):
         yield i, sample
 
 
+def _sequences(dataset: Iterable[Mapping[str, Any]], limit: Optional[int]) -> Iterator[Tuple[str, Mapping[str, Any]]]:
+    """(name, single-view sample): each sample; a rig clip as one sequence per view
+    with the points queried in it, named ``<seq>_<view>``."""
+    for i, sample in _samples(dataset, limit):
+        name = seq_name(i, sample)
+        if not is_rig(sample):
+            yield name, sample
+            continue
+        views = sample_views(sample)
+        for v in range(view_count(sample)):
+            picked = rig_view(sample, v, points="query", views=views)
+            if picked is not None:
+                yield f"{name}_{v}", picked[0]
+
+
+def _rig_sample(i: int, sample: Mapping[str, Any], what: str) -> np.ndarray:
+    """The views' pixels [V, T, H, W, 3] of a rig clip; ValueError for anything else."""
+    if not is_rig(sample):
+        raise ValueError(f"sample {i} is not a rig clip (it has no tracks3d or tracks_views): {what} needs 3-D labels")
+    views = sample_views(sample)
+    if views is None:
+        raise ValueError(f"the shards have no media (media mode 'none'): {what} needs the frames")
+    return views
+
+
+def _keep(sample: Mapping[str, Any], invalid: str) -> np.ndarray:
+    if invalid not in INVALID_POLICIES:
+        raise ValueError(f"invalid must be one of {INVALID_POLICIES}, not {invalid!r}")
+    valid = np.asarray(sample["valid"]) != 0
+    return valid.all(axis=0) if invalid == "drop" else np.ones(valid.shape[1], bool)
+
+
+def _save_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:  # a file object: np.savez would append .npz to a name
+        np.savez(f, **arrays)
+    os.replace(tmp, path)
+
+
 def export_cotracker_kubric(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid: str = "drop",
                             limit: Optional[int] = None, png_level: int = 6) -> Dict[str, int]:
     """Write CoTracker's Kubric layout (see the module doc). Returns counts."""
     os.makedirs(out, exist_ok=True)
     clips = points = dropped = 0
-    for i, sample in _samples(dataset, limit):
+    for name, sample in _sequences(dataset, limit):
         frames = sample_frames(sample)
         if frames is None:
             raise ValueError("the shards have no media (media mode 'none'): nothing to write as frames")
         coords, occluded, valid, queries, keep = _labels(sample, invalid)
-        name = seq_name(i, sample)
         seq_dir = os.path.join(out, name)
         frame_dir = os.path.join(seq_dir, "frames")
         os.makedirs(frame_dir, exist_ok=True)
@@ -131,7 +238,7 @@ def export_tapvid(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid: st
     """Write one TAP-Vid (DAVIS-entry) pickle per clip (see the module doc). Returns counts."""
     os.makedirs(out, exist_ok=True)
     clips = points = dropped = 0
-    for i, sample in _samples(dataset, limit):
+    for name, sample in _sequences(dataset, limit):
         frames = sample_frames(sample)
         if frames is None:
             raise ValueError("the shards have no media (media mode 'none'): TAP-Vid needs the video")
@@ -142,12 +249,102 @@ def export_tapvid(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid: st
             "points": (coords / np.array([w, h], np.float32)).astype(np.float32),
             "occluded": occluded,
         }
-        path = os.path.join(out, seq_name(i, sample) + ".pkl")
+        path = os.path.join(out, name + ".pkl")
         tmp = path + ".tmp"
         with open(tmp, "wb") as f:
             pickle.dump(entry, f, protocol=4)
         os.replace(tmp, path)
         clips += 1
         points += int(keep.sum())
+        dropped += int((~keep).sum())
+    return {"clips": clips, "points": points, "dropped_points": dropped}
+
+
+def export_tapvid3d(dataset: Iterable[Mapping[str, Any]], out: str, *, view: Optional[int] = None,
+                    invalid: str = "drop", limit: Optional[int] = None, jpeg_quality: int = 95) -> Dict[str, int]:
+    """Write TAPVid-3D ``.npz`` files of rig clips, one per clip and view (``view``: only
+    that one), see the module doc. ``invalid`` as for the other exports: "drop" leaves out
+    points with a frame without a 3-D label, "occluded" keeps them, not visible in those
+    frames (``valid`` keeps the truth). Returns counts: clips, files, points (summed over
+    files), dropped_points (per clip)."""
+    os.makedirs(out, exist_ok=True)
+    clips = files = points = dropped = 0
+    for i, sample in _samples(dataset, limit):
+        views = _rig_sample(i, sample, "TAPVid-3D")
+        k, e, _ = rig_cameras(sample)
+        v_count = k.shape[0]
+        if view is not None and not 0 <= view < v_count:
+            raise ValueError(f"view {view} is outside [0, {v_count}) of sample {i}")
+        keep = _keep(sample, invalid)
+        tracks3d = np.asarray(sample["tracks3d"], np.float64)
+        base = seq_name(i, sample)
+        for v in range(v_count) if view is None else [view]:
+            picked = rig_view(sample, v, points="seen", views=views)
+            if picked is None:
+                continue
+            single, idx = picked
+            m = keep[idx]
+            if not m.any():
+                continue
+            idx = idx[m]
+            valid = single["valid"][:, m] == 1
+            q = single["queries"][m]
+            ext = np.zeros((e.shape[1], 4, 4), np.float64)
+            ext[:, :3] = e[v]
+            ext[:, 3, 3] = 1
+            entry = {
+                "images_jpeg_bytes": np.array([encode_jpeg(f, jpeg_quality) for f in views[v]]),
+                "queries_xyt": np.ascontiguousarray(q[:, [1, 2, 0]], np.float32),
+                "tracks_XYZ": camera_points(e[v], tracks3d[:, idx]).astype(np.float32),
+                "visibility": (single["visibility"][:, m] == 1) & valid,
+                "fx_fy_cx_cy": np.array([k[v, 0, 0], k[v, 1, 1], k[v, 0, 2], k[v, 1, 2]], np.float64),
+                "extrinsics_w2c": ext.astype(np.float32),
+                "valid": valid,
+                "point_index": idx.astype(np.int32),
+            }
+            _save_npz(os.path.join(out, f"{base}_{v}.npz"), entry)
+            files += 1
+            points += int(idx.size)
+        clips += 1
+        dropped += int((~keep).sum())
+    return {"clips": clips, "files": files, "points": points, "dropped_points": dropped}
+
+
+def export_mvtracker(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid: str = "drop",
+                     limit: Optional[int] = None) -> Dict[str, int]:
+    """Write one MVTracker ``.npz`` per rig clip, ``OUT/<seq>.npz`` (see the module doc).
+    ``invalid``: "drop" leaves out points with a frame without a 3-D label; "occluded"
+    keeps them, with ``valids`` False and no visibility in those frames. Returns counts."""
+    os.makedirs(out, exist_ok=True)
+    clips = points = dropped = 0
+    for i, sample in _samples(dataset, limit):
+        views = _rig_sample(i, sample, "MVTracker")
+        k, e, names = rig_cameras(sample)
+        v_count, t_count = e.shape[:2]
+        keep = _keep(sample, invalid)
+        n_keep = int(keep.sum())
+        tracks3d = np.asarray(sample["tracks3d"], np.float32)[:, keep]
+        valid = np.asarray(sample["valid"])[:, keep] == 1
+        depth = np.stack([camera_points(e[v], tracks3d)[..., 2] for v in range(v_count)])
+        queries = np.asarray(sample["queries"], np.float32)[keep]
+        qt = queries[:, 0].astype(np.int64)
+        entry = {
+            "rgbs": np.ascontiguousarray(views.transpose(0, 1, 4, 2, 3)),
+            "intrs": np.ascontiguousarray(np.broadcast_to(k[:, None], (v_count, t_count, 3, 3)), np.float32),
+            "extrs": e.astype(np.float32),
+            "query_points": np.concatenate([queries[:, :1], tracks3d[qt, np.arange(n_keep)]], axis=1),
+            "traj3d_world": np.ascontiguousarray(tracks3d),
+            "traj2d_w_z": np.concatenate([np.asarray(sample["tracks_views"], np.float32)[:, :, keep],
+                                          depth[..., None].astype(np.float32)], axis=-1),
+            "visibility": (np.asarray(sample["visibility_views"])[:, :, keep] == 1) & valid[None],
+            "valids": valid,
+            "query_view": np.asarray(sample["query_view"], np.int32)[keep],
+            "view_names": np.array(names, dtype=str),
+            "seq_name": np.array(seq_name(i, sample)),
+            "meta": np.array(json.dumps(sample.get("meta"), sort_keys=True)),
+        }
+        _save_npz(os.path.join(out, seq_name(i, sample) + ".npz"), entry)
+        clips += 1
+        points += n_keep
         dropped += int((~keep).sum())
     return {"clips": clips, "points": points, "dropped_points": dropped}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -31,7 +31,7 @@ MEDIA_COLUMNS: Dict[str, str] = {
     "video_mp4": "bytes",
     "frames": "ndarray:uint8",
 }
-#: Optional columns of clips from calibrated multi-camera rigs.
+#: Columns of clips from calibrated multi-camera rigs (§5.4): all four or none.
 RIG_COLUMNS: Dict[str, str] = {
     "query_view": "ndarray:int32",
     "tracks3d": "ndarray:float32",
@@ -140,6 +140,208 @@ def _array(sample: Mapping[str, Any], name: str, dtype: str, ndim: int, problems
     return value
 
 
+def _matrix(value: Any, rows: int, cols: int) -> Optional[np.ndarray]:
+    """A rows x cols nested list of finite numbers as float64, else None."""
+    if not isinstance(value, list) or len(value) != rows:
+        return None
+    if not all(isinstance(r, list) and len(r) == cols and all(_is_num(x) for x in r) for r in value):
+        return None
+    return np.array(value, np.float64)
+
+
+def _check_rig_meta(meta: Any, t: Optional[int],
+                    problems: List[str]) -> Tuple[Optional[int], Optional[np.ndarray], Optional[np.ndarray]]:
+    """meta.rig of a rig clip: returns (V, K [V, 3, 3], extrinsics [V, T, 3, 4]); the
+    arrays are None when some view's are unusable, V is None without a views list."""
+    rig = meta.get("rig") if isinstance(meta, dict) else None
+    if not isinstance(rig, dict):
+        problems.append("meta.rig is missing or not an object (the sample has rig columns)")
+        return None, None, None
+    if not (isinstance(rig.get("uri"), str) and rig["uri"]):
+        problems.append(f"meta.rig.uri is missing or not a non-empty string: {rig.get('uri')!r}")
+    for key in ("fps", "depth_unit_m"):
+        if not (_is_num(rig.get(key)) and rig[key] > 0):
+            problems.append(f"meta.rig.{key} is missing or not a positive number: {rig.get(key)!r}")
+    views = rig.get("views")
+    if not isinstance(views, list) or not views:
+        problems.append("meta.rig.views is missing or not a non-empty list")
+        return None, None, None
+    transform = meta.get("transform") if isinstance(meta.get("transform"), dict) else {}
+    scale = [transform.get(k) for k in ("scale_x", "scale_y", "offset_x", "offset_y")]
+    mapping = None
+    if all(_is_num(x) for x in scale):
+        sx, sy, ox, oy = scale
+        mapping = np.array([[sx, 0, ox], [0, sy, oy], [0, 0, 1]], np.float64)
+    ks: List[Optional[np.ndarray]] = []
+    es: List[Optional[np.ndarray]] = []
+    names: List[str] = []
+    for v, view in enumerate(views):
+        where = f"meta.rig.views[{v}]"
+        if not isinstance(view, dict):
+            problems.append(f"{where} is not an object")
+            ks.append(None)
+            es.append(None)
+            continue
+        name = view.get("name")
+        if not (isinstance(name, str) and name):
+            problems.append(f"{where}.name is missing or not a non-empty string: {name!r}")
+        else:
+            names.append(name)
+        if not isinstance(view.get("has_depth"), bool):
+            problems.append(f"{where}.has_depth is missing or not a boolean: {view.get('has_depth')!r}")
+        k = _matrix(view.get("K"), 3, 3)
+        if k is None:
+            problems.append(f"{where}.K is missing or not a 3x3 list of finite numbers")
+        elif not (np.array_equal(k[2], [0, 0, 1]) and k[1, 0] == 0 and k[0, 0] > 0 and k[1, 1] > 0):
+            problems.append(f"{where}.K is not an intrinsic matrix (positive focal lengths, "
+                            f"K[1][0] = 0, last row [0, 0, 1]): {k.tolist()}")
+            k = None
+        ks.append(k)
+        k_source = _matrix(view.get("K_source"), 3, 3)
+        if k_source is None:
+            problems.append(f"{where}.K_source is missing or not a 3x3 list of finite numbers")
+        elif k_source[2, 0] != 0 or k_source[2, 1] != 0 or k_source[2, 2] == 0:
+            problems.append(f"{where}.K_source's last row is not (0, 0, c != 0): {k_source[2].tolist()}")
+        elif k is not None and mapping is not None:
+            expected = mapping @ k_source / k_source[2, 2]
+            off = float(np.abs(k - expected).max())
+            if off > 1e-6 * max(1.0, float(np.abs(expected).max())):
+                problems.append(f"{where}.K is not K_source mapped by meta.transform (differs by up to {off:.3g})")
+        ext = view.get("extrinsics_w2c")
+        if not isinstance(ext, list):
+            problems.append(f"{where}.extrinsics_w2c is missing or not a list of 3x4 matrices")
+            es.append(None)
+            continue
+        if t is not None and len(ext) != t:
+            problems.append(f"{where}.extrinsics_w2c has {len(ext)} matrices, the labels have T = {t}")
+            es.append(None)
+            continue
+        mats = [_matrix(e, 3, 4) for e in ext]
+        bad = [f for f, m in enumerate(mats) if m is None]
+        if bad or not mats:
+            problems.append(f"{where}.extrinsics_w2c[{bad[0] if bad else 0}] is not a 3x4 list of finite numbers")
+            es.append(None)
+            continue
+        e = np.stack(mats)
+        r = e[:, :, :3]
+        deviation = np.abs(r @ r.transpose(0, 2, 1) - np.eye(3)).max(axis=(1, 2))
+        det = np.linalg.det(r)
+        wrong = np.flatnonzero((deviation >= 1e-3) | (np.abs(det - 1) >= 1e-3))
+        if wrong.size:
+            f = int(wrong[0])
+            problems.append(f"{where}.extrinsics_w2c[{f}]: R is not a rotation "
+                            f"(|R·Rᵀ − I| = {deviation[f]:.3g}, det = {det[f]:.6g})")
+            e = None
+        es.append(e)
+    if len(set(names)) != len(names):
+        problems.append(f"meta.rig.views names are not distinct: {names}")
+    k_all = np.stack(ks) if all(k is not None for k in ks) else None
+    e_all = np.stack(es) if all(e is not None for e in es) else None
+    return len(views), k_all, e_all
+
+
+def _check_rig(sample: Mapping[str, Any], t: Optional[int], n: Optional[int], meta: Any,
+               problems: List[str]) -> Optional[int]:
+    """The rig columns and meta.rig (§5.4). Returns V for a rig clip, None otherwise."""
+    present = [c for c in RIG_COLUMNS if c in sample]
+    if not present:
+        if isinstance(meta, dict) and "rig" in meta:
+            problems.append("meta.rig is present but the rig columns are not")
+        return None
+    if len(present) != len(RIG_COLUMNS):
+        missing = [c for c in RIG_COLUMNS if c not in sample]
+        problems.append(f"rig columns come together: {missing} missing (present: {present})")
+    v_meta, k, e = _check_rig_meta(meta, t, problems)
+
+    t3 = _array(sample, "tracks3d", "float32", 3, problems) if "tracks3d" in sample else None
+    if t3 is not None and t is not None:
+        if t3.shape != (t, n, 3):
+            problems.append(f"tracks3d has shape {list(t3.shape)}, expected [T, N, 3] = [{t}, {n}, 3]")
+            t3 = None
+        elif not np.all(np.isfinite(t3)):
+            problems.append("tracks3d holds NaN or infinite values")
+            t3 = None
+    tv = _array(sample, "tracks_views", "float32", 4, problems) if "tracks_views" in sample else None
+    v = v_meta if v_meta is not None else (tv.shape[0] if tv is not None else None)
+    if tv is not None and t is not None:
+        if tv.shape != (v, t, n, 2):
+            problems.append(f"tracks_views has shape {list(tv.shape)}, expected [V, T, N, 2] = [{v}, {t}, {n}, 2]"
+                            + (" (V = len(meta.rig.views))" if v_meta is not None else ""))
+            tv = None
+        elif not np.all(np.isfinite(tv)):
+            problems.append("tracks_views holds NaN or infinite values")
+            tv = None
+    vv = _array(sample, "visibility_views", "uint8", 3, problems) if "visibility_views" in sample else None
+    if vv is not None and t is not None:
+        if vv.shape != (v, t, n):
+            problems.append(f"visibility_views has shape {list(vv.shape)}, expected [V, T, N] = [{v}, {t}, {n}]")
+            vv = None
+        elif np.any(vv > 1):
+            problems.append("visibility_views holds values other than 0 and 1")
+            vv = None
+    qv = _array(sample, "query_view", "int32", 1, problems) if "query_view" in sample else None
+    if qv is not None and n is not None:
+        if qv.shape != (n,):
+            problems.append(f"query_view has shape {list(qv.shape)}, expected [N] = [{n}]")
+            qv = None
+        elif v is not None and (np.any(qv < 0) or np.any(qv >= v)):
+            problems.append(f"query_view holds a view index outside [0, V) = [0, {v})")
+            qv = None
+
+    tracks, vis, valid = sample.get("tracks"), sample.get("visibility"), sample.get("valid")
+    ok_tn = [isinstance(a, np.ndarray) and a.shape == shape
+             for a, shape in ((tracks, (t, n, 2)), (vis, (t, n)), (valid, (t, n)))]
+    idx = np.arange(n) if n is not None else None
+    if qv is not None and tv is not None and ok_tn[0]:
+        own = tv[qv, :, idx].transpose(1, 0, 2)  # [T, N, 2]: each point in its query view
+        diff = np.abs(own.astype(np.float64) - tracks).max(axis=(0, 2))
+        if diff.max() > 1e-3:
+            worst = int(diff.argmax())
+            problems.append(f"tracks differ from tracks_views[query_view] by up to {diff[worst]:.3g} px "
+                            f"(point {worst}, query view {int(qv[worst])})")
+    if qv is not None and vv is not None and ok_tn[1]:
+        mismatch = np.flatnonzero((vv[qv, :, idx].T != vis).any(axis=0))
+        if mismatch.size:
+            problems.append(f"visibility differs from visibility_views[query_view] for {mismatch.size} point(s) "
+                            f"(first: point {int(mismatch[0])}, query view {int(qv[mismatch[0]])})")
+    if vv is not None and ok_tn[2] and np.any((valid == 0)[None] & (vv != 0)):
+        problems.append("visibility_views is 1 where valid is 0")
+
+    stored = meta.get("stored") if isinstance(meta, dict) and isinstance(meta.get("stored"), dict) else {}
+    width, height = stored.get("width"), stored.get("height")
+    rig_views = meta["rig"].get("views") if isinstance(meta, dict) and isinstance(meta.get("rig"), dict) else None
+    names = [f"view {i} ({x.get('name')})" if isinstance(x, dict) else f"view {i}"
+             for i, x in enumerate(rig_views if isinstance(rig_views, list) else [])]
+    names += [f"view {i}" for i in range(len(names), v or 0)]
+    if tv is not None and vv is not None and _is_int(width) and _is_int(height):
+        seen = vv == 1
+        outside = seen & ((tv[..., 0] < -0.5) | (tv[..., 0] > width - 0.5)
+                          | (tv[..., 1] < -0.5) | (tv[..., 1] > height - 0.5))
+        for view in np.flatnonzero(outside.any(axis=(1, 2))):
+            f, p = np.argwhere(outside[view])[0]
+            problems.append(f"{names[view]}: visibility_views is 1 where tracks_views lies outside the "
+                            f"{width}x{height} frame (frame {f}, point {p})")
+    if k is not None and e is not None and t3 is not None and tv is not None and vv is not None and ok_tn[2]:
+        from .rig import project
+        for view in range(v):
+            uv, z = project(k[view], e[view], t3)
+            check = (valid == 1) & (vv[view] == 1)
+            behind = check & (z <= 0)
+            if behind.any():
+                f, p = np.argwhere(behind)[0]
+                problems.append(f"{names[view]}: visible where tracks3d is behind the camera "
+                                f"(frame {f}, point {p})")
+                continue
+            if not check.any():
+                continue
+            err = np.where(check, np.abs(uv - tv[view]).max(axis=-1), 0.0)
+            if err.max() > 0.05:
+                f, p = np.unravel_index(int(err.argmax()), err.shape)
+                problems.append(f"{names[view]}: tracks_views differ from the projection of "
+                                f"tracks3d by up to {err.max():.3g} px (frame {f}, point {p})")
+    return v
+
+
 def check_sample(sample: Mapping[str, Any], *, decode_video: bool = False) -> List[str]:
     """Problems of one decoded sample against the schema (empty when it conforms).
     With ``decode_video`` the MP4 is decoded and its frames counted and measured."""
@@ -202,13 +404,19 @@ def check_sample(sample: Mapping[str, Any], *, decode_video: bool = False) -> Li
     stored = meta.get("stored") if isinstance(meta, dict) and isinstance(meta.get("stored"), dict) else {}
     width, height = stored.get("width"), stored.get("height")
 
+    views = _check_rig(sample, t, n, meta, problems)
+    tiles = views or 1  # a rig clip's views are stored side by side
+    stored_w = width * tiles if _is_int(width) else width
+
     if "frames" in sample:
         frames = _array(sample, "frames", "uint8", 4, problems)
         if frames is not None:
             if t is not None and frames.shape[0] != t:
                 problems.append(f"frames has {frames.shape[0]} frames, the labels have T = {t}")
-            if frames.shape[3] != 3 or (width, height) != (frames.shape[2], frames.shape[1]):
-                problems.append(f"frames has shape {list(frames.shape)}, expected [T, {height}, {width}, 3]")
+            if frames.shape[3] != 3 or (stored_w, height) != (frames.shape[2], frames.shape[1]):
+                wide = f"{tiles} x {width}" if views else f"{width}"
+                problems.append(f"frames has shape {list(frames.shape)}, expected [T, {height}, {wide}, 3]"
+                                + (f" ({views} views side by side)" if views else ""))
     if "video_mp4" in sample:
         data = sample["video_mp4"]
         if not isinstance(data, (bytes, bytearray)) or len(data) < 8 or data[4:8] != b"ftyp":
@@ -224,31 +432,12 @@ def check_sample(sample: Mapping[str, Any], *, decode_video: bool = False) -> Li
             else:
                 if t is not None and frames.shape[0] != t:
                     problems.append(f"video_mp4 decodes to {frames.shape[0]} frames, the labels have T = {t}")
-                if (width, height) != (frames.shape[2], frames.shape[1]):
-                    problems.append(f"video_mp4 is {frames.shape[2]}x{frames.shape[1]}, meta.stored says {width}x{height}")
-
-    rig = [c for c in RIG_COLUMNS if c in sample]
-    if rig:
-        if len(rig) != len(RIG_COLUMNS):
-            problems.append(f"rig columns come together; present: {rig}")
-        t3 = _array(sample, "tracks3d", "float32", 3, problems) if "tracks3d" in sample else None
-        if t3 is not None and t is not None and t3.shape != (t, n, 3):
-            problems.append(f"tracks3d has shape {list(t3.shape)}, expected [T, N, 3]")
-        qv = _array(sample, "query_view", "int32", 1, problems) if "query_view" in sample else None
-        if qv is not None and n is not None and qv.shape != (n,):
-            problems.append(f"query_view has shape {list(qv.shape)}, expected [N]")
-        tv = _array(sample, "tracks_views", "float32", 4, problems) if "tracks_views" in sample else None
-        vv = _array(sample, "visibility_views", "uint8", 3, problems) if "visibility_views" in sample else None
-        if tv is not None and t is not None:
-            v = tv.shape[0]
-            if tv.shape != (v, t, n, 2):
-                problems.append(f"tracks_views has shape {list(tv.shape)}, expected [V, T, N, 2]")
-            if vv is not None and vv.shape != (v, t, n):
-                problems.append(f"visibility_views has shape {list(vv.shape)}, expected [V, T, N]")
-            if qv is not None and qv.shape == (n,) and (np.any(qv < 0) or np.any(qv >= v)):
-                problems.append("query_view holds a view index outside [0, V)")
-        if isinstance(meta, dict) and not isinstance(meta.get("rig"), dict):
-            problems.append("meta.rig is missing for a rig clip")
+                if (stored_w, height) != (frames.shape[2], frames.shape[1]):
+                    if views:
+                        problems.append(f"video_mp4 is {frames.shape[2]}x{frames.shape[1]}; {views} views of "
+                                        f"meta.stored {width}x{height} side by side make {stored_w}x{height}")
+                    else:
+                        problems.append(f"video_mp4 is {frames.shape[2]}x{frames.shape[1]}, meta.stored says {width}x{height}")
     return problems
 
 

@@ -1,4 +1,5 @@
-"""The clip's pixels: decoding ``video_mp4`` with PyAV, or taking ``frames`` as stored."""
+"""The clip's pixels: decoding ``video_mp4`` with PyAV, or taking ``frames`` as stored; a rig
+clip's views, which are stored side by side in one frame (Shards/README.md §5.4)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
-__all__ = ["decode_mp4", "sample_frames"]
+__all__ = ["decode_mp4", "sample_frames", "sample_views", "split_views"]
 
 
 def decode_mp4(data: bytes, *, threads: int = 0) -> np.ndarray:
@@ -36,7 +37,10 @@ def decode_mp4(data: bytes, *, threads: int = 0) -> np.ndarray:
 def sample_frames(sample: Mapping[str, Any], *, check_length: bool = True) -> Optional[np.ndarray]:
     """The clip's frames, uint8 [T, H, W, 3]: decoded from ``video_mp4``, or the ``frames``
     column as stored; None for a sample stored without media. With ``check_length`` the
-    frame count must equal the labels' T (``tracks.shape[0]``)."""
+    frame count must equal the labels' T (``tracks.shape[0]``).
+
+    For a rig clip these are the stored frames as they are, the V views side by side:
+    [T, H, V·W, 3]; ``sample_views`` splits them."""
     if "video_mp4" in sample:
         frames = decode_mp4(sample["video_mp4"])
     elif "frames" in sample:
@@ -50,3 +54,36 @@ def sample_frames(sample: Mapping[str, Any], *, check_length: bool = True) -> Op
         if frames.shape[0] != t:
             raise ValueError(f"the clip has {frames.shape[0]} frames but its labels have T = {t}")
     return frames
+
+
+def split_views(frames: np.ndarray, views: int) -> np.ndarray:
+    """Tiled frames [T, H, V·W, 3] (view v in columns [v·W, (v+1)·W)) as [V, T, H, W, 3]."""
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"frames have shape {frames.shape}, expected [T, H, V*W, 3]")
+    t, h, vw, _ = frames.shape
+    if views < 1 or vw % views:
+        raise ValueError(f"frames {vw} pixels wide do not hold {views} views side by side")
+    w = vw // views
+    return np.ascontiguousarray(frames.reshape(t, h, views, w, 3).transpose(2, 0, 1, 3, 4))
+
+
+def sample_views(sample: Mapping[str, Any], *, frames: Optional[np.ndarray] = None,
+                 check_length: bool = True) -> Optional[np.ndarray]:
+    """The clip's pixels per view, uint8 [V, T, H, W, 3]; None without media. A rig clip's
+    stored frames (``video_mp4`` decoded, or ``frames``) are split into its V views
+    (``meta.rig.views``), each ``meta.stored.width`` wide; a single-view clip gives V = 1.
+    ``frames`` (the tiled [T, H, V·W, 3]) skips decoding when the caller has them."""
+    from .rig import is_rig, view_count
+    if frames is None:
+        frames = sample_frames(sample, check_length=check_length)
+    if frames is None:
+        return None
+    v = view_count(sample) if is_rig(sample) else 1
+    meta = sample.get("meta")
+    stored = meta.get("stored") if isinstance(meta, dict) and isinstance(meta.get("stored"), dict) else {}
+    width = stored.get("width")
+    if isinstance(width, int) and frames.shape[2] != v * width:
+        raise ValueError(f"frames are {frames.shape[2]} pixels wide; {v} view(s) of meta.stored.width "
+                         f"{width} make {v * width}")
+    return split_views(frames, v)
