@@ -22,12 +22,13 @@ public struct FullTrackerConfiguration: Sendable, Equatable {
     public init() {}
 
     init(_ s: YAMLSection) throws {
-        try s.allow(["tracker", "agree_m", "agree_relative", "min_agreeing", "visibility_m", "visibility_relative", "cloud_stride", "knn_radius_m", "knn_k", "refine"])
+        try s.allow(["tracker", "agree_m", "agree_relative", "min_agreeing", "gap_frames", "visibility_m", "visibility_relative", "cloud_stride", "knn_radius_m", "knn_k", "refine"])
         fusion.agreeMetres = try s.double("agree_m", atLeast: 0) ?? fusion.agreeMetres
         fusion.agreeRelative = try s.double("agree_relative", atLeast: 0) ?? fusion.agreeRelative
         fusion.visibilityMetres = Float(try s.double("visibility_m", atLeast: 0) ?? Double(fusion.visibilityMetres))
         fusion.visibilityRelative = Float(try s.double("visibility_relative", atLeast: 0) ?? Double(fusion.visibilityRelative))
         fusion.minAgreeing = try s.int("min_agreeing", atLeast: 1) ?? fusion.minAgreeing
+        fusion.gapFrames = try s.int("gap_frames", atLeast: 0) ?? fusion.gapFrames
         fusion.cloudStride = try s.int("cloud_stride", atLeast: 1) ?? fusion.cloudStride
         if let r = try s.double("knn_radius_m", atLeast: 0) {
             guard r > 0 else { throw s.error("knn_radius_m", "must be positive") }
@@ -80,7 +81,8 @@ public struct FullTrackerStage: Stage {
     private func runRig(_ input: StageInput, queries: [TeacherQuery], tracker: Teacher, drawn: String) throws -> StageOutcome {
         let queryViews = try PointsStage.decodeViews(input.artifacts["points"] ?? [])
         let (teacherLabels, _) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
-        let pass = RigFullTracker(fusion: MultiViewTrackFusion(configuration: configuration.fusion), tracker: tracker)
+        let pass = RigFullTracker(fusion: MultiViewTrackFusion(configuration: configuration.fusion), tracker: tracker,
+                                  teacher: NativeTeachers.make(drawn))
         let tracks = try pass.run(views: input.views, clipId: "clip-\(input.clip.id ?? 0)", queries: queries, queryViews: queryViews,
                                   teacherLabels: teacherLabels)
         let object: [String: Any] = ["teacher": tracker.name, "version": tracker.version, "params": tracker.parameters, "checks": drawn,

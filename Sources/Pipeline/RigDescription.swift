@@ -122,8 +122,10 @@ public struct RigCalibration: Codable, Sendable, Equatable {
     public var K: [Double]
     /// One 12-value row-major [R|t], or one per source frame.
     public var extrinsics: [[Double]]
+    /// The rig's `depth_unit_m`.
+    public var depthUnitMetres: Double
 
-    enum CodingKeys: String, CodingKey { case K, extrinsics = "extrinsics_w2c" }
+    enum CodingKeys: String, CodingKey { case K, extrinsics = "extrinsics_w2c", depthUnitMetres = "depth_unit_m" }
 
     /// The camera at source frame `index`, for stored pixels (stored = source·scale + offset).
     public func camera(frame index: Int, scaleX: Double, scaleY: Double, offsetX: Double, offsetY: Double) throws -> PinholeCamera {

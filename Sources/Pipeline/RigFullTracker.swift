@@ -4,7 +4,8 @@
 //     frame with its view's depth, projected into every other view with depth, and where
 //     that view sees it (depth test) it becomes a query there too, tracked by the checker in
 //     that view's frames; so a point hidden from its own camera is still followed by the
-//     cameras that see it;
+//     cameras that see it; then, once fused, a view that sees a point's agreed position
+//     but has no track of it starts one from the first frame it sees it (one more round);
 //  2. MultiViewTrackFusion lifts every view's visible 2D labels, keeps the positions the
 //     views agree on, refines them against the fused cloud (kNN) and decides visibility in
 //     every view by its depth.
@@ -19,6 +20,8 @@ import Teachers
 struct RigFullTracker {
     var fusion: MultiViewTrackFusion
     var tracker: Teacher
+    /// The drawn teacher, when it is native: it also tracks the points in the other views.
+    var teacher: Teacher?
 
     func run(views clipViews: [ClipView], clipId: String, queries: [TeacherQuery], queryViews: [Int],
              teacherLabels: TeacherTracks) throws -> RigTracks3D {
@@ -27,52 +30,80 @@ struct RigFullTracker {
             guard let cameras = view.cameras else { throw PipelineError.invalid(path: clipId, message: "view \(view.name) has no calibration") }
             return RigViewFrames(cameras: cameras, depth: view.depth, width: view.grey[0].width, height: view.grey[0].height)
         }
-        // Per view: the teacher's tracks, the checker's tracks of the same queries, the
-        // checker's tracks of the other views' queries.
-        var tracks = views.indices.flatMap { v in (0..<3).map { _ in RigViewTracks(view: v, frames: frames, points: n) } }
-        let checked = try ViewwiseTracking.track(tracker, views: clipViews, clipId: clipId, queries: queries, queryViews: queryViews)
-        for p in 0..<n {
-            let home = queryViews[p]
-            for (slot, labels) in [(0, teacherLabels), (1, checked)] {
-                for t in 0..<frames {
-                    let i = t * n + p
-                    tracks[3 * home + slot].valid[i] = labels.valid[i]
-                    tracks[3 * home + slot].visible[i] = labels.visible[i]
-                    let position = labels.position(t: t, n: p)
-                    tracks[3 * home + slot].positions[2 * i] = position.x; tracks[3 * home + slot].positions[2 * i + 1] = position.y
-                }
-            }
-        }
-        // Queries seen from the other views.
-        var secondary: [TeacherQuery] = [], secondaryViews: [Int] = [], secondaryPoints: [Int] = []
+        // Per view, two sources: the teacher's tracks and the checker's, of the view's own
+        // queries and of other views' points seen from it.
+        var tracks = views.indices.flatMap { v in (0..<2).map { _ in RigViewTracks(view: v, frames: frames, points: n) } }
+        copy(teacherLabels, points: Array(0..<n), into: &tracks, slots: queryViews.map { 2 * $0 })
+        // Round 1: the checker on every query in its own view, and on each query in the
+        // other views that see it at its query frame.
+        var round = Array(0..<n).map { (point: $0, view: queryViews[$0], query: queries[$0]) }
         for (p, q) in queries.enumerated() {
             let home = queryViews[p]
             guard let world = MultiViewTrackFusion.lift(views[home], t: q.t, x: Double(q.x), y: Double(q.y)) else { continue }
-            for (w, view) in views.enumerated() where w != home {
-                guard let depth = view.depth?[q.t] else { continue }
-                let (pixel, z) = view.cameras[q.t].project(world)
-                guard z > 0, pixel.x >= 0, pixel.y >= 0, pixel.x <= Double(view.width - 1), pixel.y <= Double(view.height - 1),
-                      let measured = depth.depthNear(x: pixel.x, y: pixel.y),
-                      abs(Double(measured) - z) <= Double(fusion.configuration.visibilityMetres) + Double(fusion.configuration.visibilityRelative) * z
-                else { continue }
-                secondary.append(TeacherQuery(t: q.t, x: Float(pixel.x), y: Float(pixel.y), sigma: q.sigma))
-                secondaryViews.append(w); secondaryPoints.append(p)
+            for w in views.indices where w != home {
+                if let pixel = seen(world, in: views[w], t: q.t) { round.append((p, w, TeacherQuery(t: q.t, x: pixel.x, y: pixel.y, sigma: q.sigma))) }
             }
         }
-        if !secondary.isEmpty {
-            let labels = try ViewwiseTracking.track(tracker, views: clipViews, clipId: clipId, queries: secondary, queryViews: secondaryViews)
-            for (s, p) in secondaryPoints.enumerated() {
-                let w = 3 * secondaryViews[s] + 2
-                for t in 0..<frames {
-                    let i = t * n + p, j = t * secondary.count + s
-                    tracks[w].valid[i] = labels.valid[j]
-                    tracks[w].visible[i] = labels.visible[j]
-                    let position = labels.position(t: t, n: s)
-                    tracks[w].positions[2 * i] = position.x; tracks[w].positions[2 * i + 1] = position.y
-                }
+        try check(round, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
+        var fused = fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
+                                queryView: queryViews, frames: frames)
+        // Round 2: a view that had no track of a point but sees its agreed 3D label later
+        // starts tracking it there, from the first frame it sees it.
+        var tracked = Set(round.map { $0.point * views.count + $0.view })
+        var reseeds: [(point: Int, view: Int, query: TeacherQuery)] = []
+        for p in 0..<n where !fused.unliftable[p] {
+            for w in views.indices where !tracked.contains(p * views.count + w) && views[w].depth != nil {
+                guard let t = (0..<frames).first(where: { fused.valid[$0 * n + p] && fused.viewVisible[(w * frames + $0) * n + p] }) else { continue }
+                let i = t * n + p
+                let world = SIMD3<Double>(Double(fused.positions[3 * i]), Double(fused.positions[3 * i + 1]), Double(fused.positions[3 * i + 2]))
+                guard let pixel = seen(world, in: views[w], t: t) else { continue }
+                reseeds.append((p, w, TeacherQuery(t: t, x: pixel.x, y: pixel.y, sigma: queries[p].sigma)))
+                tracked.insert(p * views.count + w)
             }
         }
-        return fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
-                           queryView: queryViews, frames: frames)
+        if !reseeds.isEmpty {
+            try check(reseeds, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
+            fused = fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
+                                queryView: queryViews, frames: frames)
+        }
+        return fused
+    }
+
+    /// Where view `view` sees `world` at frame `t` (inside the frame, at the depth it measures), if it does.
+    private func seen(_ world: SIMD3<Double>, in view: RigViewFrames, t: Int) -> SIMD2<Float>? {
+        guard let depth = view.depth?[t] else { return nil }
+        let (pixel, z) = view.cameras[t].project(world)
+        let c = fusion.configuration
+        guard z > 0, pixel.x >= 0, pixel.y >= 0, pixel.x <= Double(view.width - 1), pixel.y <= Double(view.height - 1),
+              let measured = depth.depthNear(x: pixel.x, y: pixel.y),
+              abs(Double(measured) - z) <= Double(c.visibilityMetres) + Double(c.visibilityRelative) * z else { return nil }
+        return SIMD2(Float(pixel.x), Float(pixel.y))
+    }
+
+    /// Tracks `queries` with the checker (one call: a dense tracker computes each view's
+    /// motion once) and, away from their own view, with the teacher; stores each in its view's slots.
+    private func check(_ queries: [(point: Int, view: Int, query: TeacherQuery)], views: [ClipView], clipId: String,
+                       homes: [Int], into tracks: inout [RigViewTracks]) throws {
+        let labels = try ViewwiseTracking.track(tracker, views: views, clipId: clipId, queries: queries.map(\.query), queryViews: queries.map(\.view))
+        copy(labels, points: queries.map(\.point), into: &tracks, slots: queries.map { 2 * $0.view + 1 })
+        let away = queries.filter { $0.view != homes[$0.point] }
+        if let teacher, !away.isEmpty {
+            let labels = try ViewwiseTracking.track(teacher, views: views, clipId: clipId, queries: away.map(\.query), queryViews: away.map(\.view))
+            copy(labels, points: away.map(\.point), into: &tracks, slots: away.map { 2 * $0.view })
+        }
+    }
+
+    /// Copies track k of `labels` into point `points[k]` of source `slots[k]`.
+    private func copy(_ labels: TeacherTracks, points: [Int], into tracks: inout [RigViewTracks], slots: [Int]) {
+        let n = tracks[0].valid.count / labels.frames
+        for (k, p) in points.enumerated() {
+            for t in 0..<labels.frames {
+                let i = t * n + p, j = t * labels.points + k
+                tracks[slots[k]].valid[i] = labels.valid[j]
+                tracks[slots[k]].visible[i] = labels.visible[j]
+                let position = labels.position(t: t, n: k)
+                tracks[slots[k]].positions[2 * i] = position.x; tracks[slots[k]].positions[2 * i + 1] = position.y
+            }
+        }
     }
 }

@@ -81,7 +81,7 @@ extension Ingestor {
                                             rotation: info.rotation, variableFrameRate: info.variableFrameRate,
                                             timeBaseNum: info.timeBaseNumerator, timeBaseDen: info.timeBaseDenominator,
                                             timestamps: info.frameTimestamps)
-                video.calibration = String(decoding: try encoder.encode(RigCalibration(K: camera.K, extrinsics: camera.extrinsics)), as: UTF8.self)
+                video.calibration = String(decoding: try encoder.encode(RigCalibration(K: camera.K, extrinsics: camera.extrinsics, depthUnitMetres: rig.depthUnitMetres)), as: UTF8.self)
                 video.depth = try camera.depth.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
                 videos.append(video)
             }

@@ -3,7 +3,7 @@
 // `tracks_views`, `visibility_views`; `valid`, `confidence` of the 3D label), plus
 // `tracks3d`, `query_view`, `tracks_views`, `visibility_views`; the media holds the views
 // side by side (view v at columns [v·W, (v+1)·W)); `meta.rig` holds the rig directory,
-// fps, each view's name, K for the stored pixels and as given (`K_source`), its
+// fps, depth_unit_m, each view's name, K for the stored pixels and as given (`K_source`), its
 // world-to-camera extrinsics at each of the clip's frames, and whether it has depth.
 
 import Foundation
@@ -79,22 +79,18 @@ extension ShardsStage {
 
     static func rigMeta(_ input: StageInput, source: SourceRecord) throws -> [String: Any] {
         func nested(_ m: Matrix3) -> [[Double]] { [[m.rows.0.x, m.rows.0.y, m.rows.0.z], [m.rows.1.x, m.rows.1.y, m.rows.1.z], [m.rows.2.x, m.rows.2.y, m.rows.2.z]] }
-        var unit: Double? = nil
+        var unit = 0.001
         let views: [[String: Any]] = try input.views.map { view in
             guard let cameras = view.cameras, let first = cameras.first else { throw ManifestError.invalid("shards: view \(view.name) has no calibration") }
             var kSource = nested(first.K)
             if let text = view.record?.calibration, let calibration = try? JSONDecoder().decode(RigCalibration.self, from: Data(text.utf8)) {
                 kSource = nested(Matrix3(rowMajor: calibration.K))
-            }
-            if let text = view.record?.depth, let depth = try? JSONDecoder().decode(RigDepth.self, from: Data(text.utf8)), depth.kind == .pngPattern {
-                unit = depth.unitMetres
+                unit = calibration.depthUnitMetres
             }
             return ["name": view.name, "K": nested(first.K), "K_source": kSource,
                     "extrinsics_w2c": cameras.map { c in (0..<3).map { r in Array(c.extrinsicsRowMajor[(4 * r)..<(4 * r + 4)]) } },
                     "has_depth": view.record?.depth != nil]
         }
-        var object: [String: Any] = ["uri": source.uri, "fps": input.video?.frameRate ?? 0, "views": views]
-        if let unit { object["depth_unit_m"] = unit }
-        return object
+        return ["uri": source.uri, "fps": input.video?.frameRate ?? 0, "views": views, "depth_unit_m": unit]
     }
 }

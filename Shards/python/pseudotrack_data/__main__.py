@@ -34,11 +34,13 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     export = sub.add_parser("export", help="write the samples in another training layout")
     export.add_argument("--format", required=True, choices=list(EXPORTS),
-                        help="tapvid3d and mvtracker: rig clips only (Shards/README.md §5.4)")
+                        help="tapvid3d and mvtracker: rig clips only (Shards/README.md §5.4); "
+                             "they skip video clips")
     export.add_argument("--invalid", default="drop", choices=INVALID_POLICIES,
                         help="points with frames that have no label (valid = 0): drop them (default), "
                              "or keep them with those frames marked occluded")
-    export.add_argument("--limit", type=int, default=None, help="at most this many clips")
+    export.add_argument("--limit", type=int, default=None,
+                        help="at most this many clips (tapvid3d, mvtracker: rig clips)")
     export.add_argument("--view", type=int, default=None,
                         help="tapvid3d: only this view of each rig clip (default: one file per view)")
     export.add_argument("--jpeg-quality", type=int, default=95, help="tapvid3d: JPEG quality of the frames")
@@ -49,19 +51,27 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         if args.command == "info":
             ds = open_shards(args.shards, verify=False)
+            # A directory may hold video-clip shards and rig-clip shards (Shards/README.md §5).
+            rig_shards = [s for s in ds.shards if "tracks3d" in s.column_names]
+            rig_samples = sum(s.samples for s in rig_shards)
             summary = {"samples": len(ds), "shards": len(ds.shards), "columns": ds.columns,
                        "media": media_mode(ds.columns),
-                       "rig": all(c in ds.columns for c in RIG_COLUMNS),
+                       "rig": bool(ds.shards) and len(rig_shards) == len(ds.shards),
+                       "rig_samples": rig_samples, "rig_shards": len(rig_shards),
                        "bytes": sum(s.raw_data.bytes for s in ds.shards),
                        "compressed_bytes": sum(s.zip_data.bytes for s in ds.shards if s.zip_data)}
             if args.json:
                 print(json.dumps(summary, indent=2))
             else:
-                print(f"{summary['samples']} {'rig ' if summary['rig'] else ''}samples in {summary['shards']} shards, "
+                mixed = 0 < rig_samples < len(ds)
+                kind = "rig " if summary["rig"] else ""
+                split = (f" ({len(ds) - rig_samples} video clips, {rig_samples} rig clips in "
+                         f"{len(rig_shards)} rig shards)" if mixed else "")
+                print(f"{summary['samples']} {kind}samples in {summary['shards']} shards{split}, "
                       f"media {summary['media']}, "
                       f"{summary['bytes']} bytes ({summary['compressed_bytes']} compressed)")
                 for name, enc in summary["columns"].items():
-                    print(f"  {name}: {enc}")
+                    print(f"  {name}: {enc}{'  (rig shards)' if mixed and name in RIG_COLUMNS else ''}")
             return 0
         if args.command == "check":
             problems = check_dataset(args.shards, decode_video=args.decode_video)
@@ -80,8 +90,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             raise ValueError("--view applies to --format tapvid3d only")
         counts = EXPORTS[args.format](ds, args.out, **options)
         files = f", {counts['files']} files" if "files" in counts else ""
+        skipped = f", {counts['skipped_videos']} video clips skipped" if counts.get("skipped_videos") else ""
         print(f"{args.format}: {counts['clips']} clips{files}, {counts['points']} points "
-              f"({counts['dropped_points']} dropped) -> {args.out}")
+              f"({counts['dropped_points']} dropped){skipped} -> {args.out}")
         return 0
     except (ShardFormatError, ValueError, ImportError, OSError) as error:
         print(f"pseudotrack_data: {error}", file=sys.stderr)

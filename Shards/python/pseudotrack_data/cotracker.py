@@ -9,7 +9,7 @@ import numpy as np
 from .rig import is_rig, rig_view, view_count
 from .video import sample_frames, sample_views
 
-__all__ = ["collate_cotracker", "to_cotracker"]
+__all__ = ["collate_cotracker", "cotracker_views", "to_cotracker"]
 
 
 def _torch():
@@ -85,6 +85,20 @@ def to_cotracker(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
         out = {k: torch.from_numpy(v) for k, v in out.items()}
     out["seq_name"] = str(meta.get("clip_id", "")) if isinstance(meta, dict) else ""
     return out
+
+
+def cotracker_views(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
+                    segmentation: bool = False) -> List[Dict[str, Any]]:
+    """Every CoTracker sample of one clip, whatever its kind: ``[to_cotracker(sample)]``
+    for a video clip; for a rig clip, one per view that has points queried in it
+    (``to_cotracker(sample, view=v)``, in view order; the media is decoded once). So a
+    directory that mixes video and rig clips (Shards/README.md §5) trains the same way."""
+    if not is_rig(sample):
+        return [to_cotracker(sample, as_torch=as_torch, segmentation=segmentation)]
+    qv = np.asarray(sample["query_view"])
+    frames = sample_frames(sample)
+    return [to_cotracker(sample, as_torch=as_torch, segmentation=segmentation, frames=frames, view=v)
+            for v in range(view_count(sample)) if np.any(qv == v)]
 
 
 def collate_cotracker(batch: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:

@@ -19,9 +19,11 @@ gives back the stored pixel coordinates.
 Neither format has a "no label" flag. ``invalid="drop"`` (the default) leaves out every
 point that has an invalid frame; ``invalid="occluded"`` keeps it and marks those frames
 occluded (which teaches occlusion where the teacher only gave up). A rig clip gives one
-sequence per view, ``<seq>_<view>``, with the points queried in that view (``rig_view``).
+sequence per view, ``<seq>_<view>``, with the points queried in that view (``rig_view``);
+in a directory that mixes video and rig clips, each sample is exported by its own kind.
 
-Rig clips only (Shards/README.md §5.4):
+Rig clips only (Shards/README.md §5.4; a directory may also hold video clips, which
+these two skip and count as ``skipped_videos``):
 
 ``tapvid3d``: TAPVid-3D's per-video ``.npz`` (``tapnet/tapvid3d``), one file per clip and
 view, ``OUT/<seq>_<view>.npz``, holding the points that view sees (valid and visible) in
@@ -179,10 +181,36 @@ def _sequences(dataset: Iterable[Mapping[str, Any]], limit: Optional[int]) -> It
                 yield f"{name}_{v}", picked[0]
 
 
+class _RigClips:
+    """The rig clips of a dataset, (global index, sample), at most ``limit`` of them; video
+    clips (a directory may hold both kinds) are counted in ``skipped`` and passed over.
+    ``done`` raises ValueError when there were samples but none was a rig clip."""
+
+    def __init__(self, dataset: Iterable[Mapping[str, Any]], limit: Optional[int], what: str):
+        self.dataset, self.limit, self.what = dataset, limit, what
+        self.skipped = 0
+
+    def __iter__(self) -> Iterator[Tuple[int, Mapping[str, Any]]]:
+        taken = 0
+        for i, sample in enumerate(self.dataset):
+            if self.limit is not None and taken >= self.limit:
+                break
+            if not is_rig(sample):
+                self.skipped += 1
+                continue
+            taken += 1
+            yield i, sample
+
+    def done(self, clips: int) -> None:
+        if clips == 0 and self.skipped:
+            raise ValueError(f"none of the {self.skipped} samples is a rig clip (they have no tracks3d): "
+                             f"{self.what} needs 3-D labels")
+
+
 def _rig_sample(i: int, sample: Mapping[str, Any], what: str) -> np.ndarray:
     """The views' pixels [V, T, H, W, 3] of a rig clip; ValueError for anything else."""
     if not is_rig(sample):
-        raise ValueError(f"sample {i} is not a rig clip (it has no tracks3d or tracks_views): {what} needs 3-D labels")
+        raise ValueError(f"sample {i} is not a rig clip (it has no tracks3d): {what} needs 3-D labels")
     views = sample_views(sample)
     if views is None:
         raise ValueError(f"the shards have no media (media mode 'none'): {what} needs the frames")
@@ -265,11 +293,13 @@ def export_tapvid3d(dataset: Iterable[Mapping[str, Any]], out: str, *, view: Opt
     """Write TAPVid-3D ``.npz`` files of rig clips, one per clip and view (``view``: only
     that one), see the module doc. ``invalid`` as for the other exports: "drop" leaves out
     points with a frame without a 3-D label, "occluded" keeps them, not visible in those
-    frames (``valid`` keeps the truth). Returns counts: clips, files, points (summed over
-    files), dropped_points (per clip)."""
+    frames (``valid`` keeps the truth). Video clips are skipped (``limit`` counts rig
+    clips); ValueError when there is no rig clip at all. Returns counts: clips, files,
+    points (summed over files), dropped_points (per clip), skipped_videos."""
     os.makedirs(out, exist_ok=True)
     clips = files = points = dropped = 0
-    for i, sample in _samples(dataset, limit):
+    rigs = _RigClips(dataset, limit, "TAPVid-3D")
+    for i, sample in rigs:
         views = _rig_sample(i, sample, "TAPVid-3D")
         k, e, _ = rig_cameras(sample)
         v_count = k.shape[0]
@@ -307,17 +337,22 @@ def export_tapvid3d(dataset: Iterable[Mapping[str, Any]], out: str, *, view: Opt
             points += int(idx.size)
         clips += 1
         dropped += int((~keep).sum())
-    return {"clips": clips, "files": files, "points": points, "dropped_points": dropped}
+    rigs.done(clips)
+    return {"clips": clips, "files": files, "points": points, "dropped_points": dropped,
+            "skipped_videos": rigs.skipped}
 
 
 def export_mvtracker(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid: str = "drop",
                      limit: Optional[int] = None) -> Dict[str, int]:
     """Write one MVTracker ``.npz`` per rig clip, ``OUT/<seq>.npz`` (see the module doc).
     ``invalid``: "drop" leaves out points with a frame without a 3-D label; "occluded"
-    keeps them, with ``valids`` False and no visibility in those frames. Returns counts."""
+    keeps them, with ``valids`` False and no visibility in those frames. Video clips are
+    skipped (``limit`` counts rig clips); ValueError when there is no rig clip at all.
+    Returns counts."""
     os.makedirs(out, exist_ok=True)
     clips = points = dropped = 0
-    for i, sample in _samples(dataset, limit):
+    rigs = _RigClips(dataset, limit, "MVTracker")
+    for i, sample in rigs:
         views = _rig_sample(i, sample, "MVTracker")
         k, e, names = rig_cameras(sample)
         v_count, t_count = e.shape[:2]
@@ -347,4 +382,5 @@ def export_mvtracker(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid:
         clips += 1
         points += n_keep
         dropped += int((~keep).sum())
-    return {"clips": clips, "points": points, "dropped_points": dropped}
+    rigs.done(clips)
+    return {"clips": clips, "points": points, "dropped_points": dropped, "skipped_videos": rigs.skipped}

@@ -374,8 +374,15 @@ class ShardDataset(Sequence):
 
     @property
     def columns(self) -> Dict[str, str]:
-        """Column name -> encoding (of the first shard; PseudoTrack's shards all agree)."""
-        return self.shards[0].columns if self.shards else {}
+        """Column name -> encoding of every column some shard has, sorted by name. A
+        PseudoTrack directory can mix video-clip and rig-clip shards, which agree but for
+        the rig columns (only rig shards have them): a sample has its own shard's columns
+        (``shards[k].columns``)."""
+        merged: Dict[str, str] = {}
+        for info in self.shards:
+            for name, encoding in zip(info.column_names, info.column_encodings):
+                merged.setdefault(name, encoding)
+        return dict(sorted(merged.items()))
 
     def locate(self, index: int) -> Tuple[int, int]:
         """(shard number, index inside that shard) of a global sample index."""

@@ -15,8 +15,9 @@ RIG_POINTS = ("query", "seen")
 
 
 def is_rig(sample: Mapping[str, Any]) -> bool:
-    """True for a rig clip (it has the ``tracks_views`` column)."""
-    return "tracks_views" in sample
+    """True for a rig clip: it has the ``tracks3d`` column (Shards/README.md §5; a
+    directory can hold video clips and rig clips, in shards of their own)."""
+    return "tracks3d" in sample
 
 
 def view_count(sample: Mapping[str, Any]) -> int:
@@ -83,7 +84,7 @@ def rig_view(sample: Mapping[str, Any], view: int, *, points: str = "query",
     if points not in RIG_POINTS:
         raise ValueError(f"points must be one of {RIG_POINTS}, not {points!r}")
     if not is_rig(sample):
-        raise ValueError("the sample is not a rig clip (it has no tracks_views)")
+        raise ValueError("the sample is not a rig clip (it has no tracks3d)")
     v_count = view_count(sample)
     if not 0 <= view < v_count:
         raise ValueError(f"view {view} is outside [0, {v_count})")

@@ -162,6 +162,14 @@ def _check_rig_meta(meta: Any, t: Optional[int],
     for key in ("fps", "depth_unit_m"):
         if not (_is_num(rig.get(key)) and rig[key] > 0):
             problems.append(f"meta.rig.{key} is missing or not a positive number: {rig.get(key)!r}")
+    # meta.video describes the rig (§5.4): its directory, content hash, one view's size, its fps.
+    video = meta.get("video") if isinstance(meta.get("video"), dict) else {}
+    if isinstance(rig.get("uri"), str) and isinstance(video.get("uri"), str) and video["uri"] != rig["uri"]:
+        problems.append(f"meta.video.uri {video['uri']!r} is not meta.rig.uri {rig['uri']!r} "
+                        "(a rig clip's meta.video describes the rig)")
+    if _is_num(rig.get("fps")) and _is_num(video.get("fps")) and rig["fps"] > 0 \
+            and abs(video["fps"] - rig["fps"]) > 1e-6 * rig["fps"]:
+        problems.append(f"meta.video.fps {video['fps']!r} is not meta.rig.fps {rig['fps']!r}")
     views = rig.get("views")
     if not isinstance(views, list) or not views:
         problems.append("meta.rig.views is missing or not a non-empty list")
@@ -443,8 +451,10 @@ def check_sample(sample: Mapping[str, Any], *, decode_video: bool = False) -> Li
 
 def check_dataset(root: str, *, decode_video: bool = False, max_problems: int = 50) -> List[str]:
     """Problems of a shard directory against Shards/README.md: the index entries, the
-    files on disk, each shard's layout and embedded configuration, and every sample
-    against the schema. Empty when it conforms."""
+    files on disk, each shard's layout and embedded configuration, that every shard has
+    shard 0's columns (with encodings) and compression except for the four rig columns,
+    which a shard has all or none of, and every sample against the schema. Empty when it
+    conforms. A directory may mix video-clip and rig-clip shards."""
     problems: List[str] = []
 
     def add(msg: str) -> None:
@@ -457,7 +467,7 @@ def check_dataset(root: str, *, decode_video: bool = False, max_problems: int = 
         return [str(error)]
     names = sorted(os.listdir(root))
     expected_files = {INDEX_BASENAME}
-    columns0 = None
+    base0 = compression0 = None  # shard 0's columns other than the rig ones (with encodings), compression
     for info in ds.shards:
         where = f"shard {info.index}"
         entry = info.entry
@@ -506,10 +516,24 @@ def check_dataset(root: str, *, decode_video: bool = False, max_problems: int = 
         missing = [c for c in LABEL_COLUMNS if c not in cols]
         if missing:
             add(f"{where}: required columns missing: {missing}")
-        if columns0 is None:
-            columns0 = cols
-        elif cols != columns0:
-            add(f"{where}: columns {cols} differ from shard 0's {columns0}")
+        rig = [c for c in cols if c in RIG_COLUMNS]
+        if rig and len(rig) != len(RIG_COLUMNS):
+            add(f"{where}: has rig columns {rig} but not {[c for c in RIG_COLUMNS if c not in rig]}: "
+                "a rig shard has all four")
+        # Every shard has shard 0's columns and compression, but for the rig columns (§2, §5):
+        # a directory may hold video-clip shards and rig-clip shards.
+        base = [(c, e) for c, e in zip(info.column_names, info.column_encodings) if c not in RIG_COLUMNS]
+        if base0 is None:
+            base0, compression0 = base, info.compression
+        else:
+            if base != base0:
+                mine, theirs = dict(base), dict(base0)
+                diff = sorted(set(mine.items()) ^ set(theirs.items()))
+                detail = ", ".join(f"{c}: {mine.get(c, 'absent')} here, {theirs.get(c, 'absent')} in shard 0"
+                                   for c in sorted({c for c, _ in diff}))
+                add(f"{where}: columns other than the rig ones differ from shard 0's ({detail})")
+            if info.compression != compression0:
+                add(f"{where}: compression {info.compression!r} differs from shard 0's {compression0!r}")
         if info.size_limit is not None and info.raw_data.bytes > info.size_limit and info.samples > 1:
             add(f"{where}: {info.raw_data.bytes} bytes, over its size_limit {info.size_limit} with more than one sample")
         try:

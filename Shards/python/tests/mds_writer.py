@@ -90,7 +90,10 @@ class MDSWriter:
     """Writes shard.NNNNN.mds.zstd files and index.json into ``out``."""
 
     def __init__(self, out: str, columns: Dict[str, str], *, compression: Optional[str] = "zstd",
-                 hashes: Sequence[str] = ("sha1",), size_limit: Optional[int] = 1 << 26):
+                 hashes: Sequence[str] = ("sha1",), size_limit: Optional[int] = 1 << 26,
+                 entries: Optional[List[Dict[str, Any]]] = None):
+        """``entries``: the index entries, shared by writers of one directory (each shard
+        takes the next number when it is closed); a fresh list by default."""
         os.makedirs(out, exist_ok=True)
         self.out = out
         self.names = sorted(columns)
@@ -106,7 +109,7 @@ class MDSWriter:
         }
         self.config_bytes = json.dumps(self.config, sort_keys=True).encode("utf-8")
         self.pending: List[bytes] = []
-        self.entries: List[Dict[str, Any]] = []
+        self.entries: List[Dict[str, Any]] = [] if entries is None else entries
 
     def _shard_size(self, samples: List[bytes]) -> int:
         return 4 + 4 * (len(samples) + 1) + len(self.config_bytes) + sum(len(s) for s in samples)
@@ -153,13 +156,50 @@ class MDSWriter:
         self.entries.append(entry)
         self.pending = []
 
-    def finish(self) -> None:
+    def flush(self) -> None:
+        """Closes the open shard, if it has samples."""
         if self.pending:
             self._flush()
+
+    def write_index(self) -> None:
         with open(os.path.join(self.out, "index.json"), "w") as f:
             json.dump({"shards": self.entries, "version": 2}, f, sort_keys=True)
 
+    def finish(self) -> None:
+        self.flush()
+        self.write_index()
+
     def __enter__(self) -> "MDSWriter":
+        return self
+
+    def __exit__(self, exc_type, *rest) -> None:
+        if exc_type is None:
+            self.finish()
+
+
+class KindsWriter:
+    """One directory, several kinds of sample with different columns (PseudoTrack's video
+    and rig clips): one open shard per kind, each filled by the size rule on its own; a
+    shard takes the next number when it is closed, so the kinds interleave in the index."""
+
+    def __init__(self, out: str, kinds: Dict[str, Dict[str, str]],
+                 options: Optional[Dict[str, Dict[str, Any]]] = None, **common: Any):
+        """``kinds``: kind -> columns; ``common``: MDSWriter options for every kind,
+        ``options``: kind -> options of that kind's shards only."""
+        self.entries: List[Dict[str, Any]] = []
+        self.writers = {kind: MDSWriter(out, columns, entries=self.entries,
+                                        **{**common, **(options or {}).get(kind, {})})
+                        for kind, columns in kinds.items()}
+
+    def write(self, kind: str, sample: Dict[str, Any]) -> None:
+        self.writers[kind].write(sample)
+
+    def finish(self) -> None:
+        for writer in self.writers.values():
+            writer.flush()
+        next(iter(self.writers.values())).write_index()
+
+    def __enter__(self) -> "KindsWriter":
         return self
 
     def __exit__(self, exc_type, *rest) -> None:

@@ -3,6 +3,7 @@ written with tests/mds_writer.py, checked, split into views and exported to TAPV
 MVTracker's layouts, then loaded back the way those tools load them."""
 
 import copy
+import hashlib
 import io
 import json
 import os
@@ -29,6 +30,14 @@ def _look_at(centre, target=(0.0, 0.0, 0.0), up=(0.0, 0.0, 1.0)):
     d = np.cross(f, r)
     rot = np.stack([r, d, f])
     return np.concatenate([rot, (-rot @ c)[:, None]], axis=1)
+
+
+def rig_content_hash(rig):
+    """§5.4's content hash of a (made-up) rig: SHA-256 of rig.json's bytes followed by the
+    views' video SHA-256 digests, hex, joined by newlines, in view order."""
+    rig_json = json.dumps({"cameras": [v["name"] for v in rig["views"]], "fps": rig["fps"]}).encode()
+    videos = [hashlib.sha256(f"{rig['uri']}/{v['name']}.mp4".encode()).hexdigest() for v in rig["views"]]
+    return hashlib.sha256(rig_json + "\n".join(videos).encode()).hexdigest()
 
 
 def rig_clip(seed, t=6, n=14, views=3, width=32, height=24):
@@ -85,6 +94,9 @@ def rig_clip(seed, t=6, n=14, views=3, width=32, height=24):
         "views": [{"name": f"cam{v}", "K": k.tolist(), "K_source": k_source.tolist(),
                    "extrinsics_w2c": ext[v].tolist(), "has_depth": v == 0} for v in range(views)],
     }
+    # meta.video describes the rig: its directory, its content hash, one view's source size, its fps.
+    meta["video"] = {"uri": meta["rig"]["uri"], "sha256": rig_content_hash(meta["rig"]),
+                     "width": 2 * width, "height": 2 * height, "fps": meta["rig"]["fps"]}
     pixels = np.stack([synthetic_clip(10 * seed + v, t=t, n=2, width=width, height=height)[1]
                        for v in range(views)])
     sample = {
@@ -273,6 +285,12 @@ CORRUPTIONS = [
     ("view names", lambda s: s["meta"]["rig"]["views"][1].__setitem__("name", "cam0"), "names are not distinct"),
     ("has_depth", lambda s: s["meta"]["rig"]["views"][0].pop("has_depth"), "meta.rig.views[0].has_depth"),
     ("depth unit", lambda s: s["meta"]["rig"].__setitem__("depth_unit_m", 0), "meta.rig.depth_unit_m"),
+    ("depth unit missing", lambda s: s["meta"]["rig"].pop("depth_unit_m"), "meta.rig.depth_unit_m is missing"),
+    ("fps not positive", lambda s: s["meta"]["rig"].__setitem__("fps", 0), "meta.rig.fps is missing or not a positive"),
+    ("meta.video is not the rig", lambda s: s["meta"]["video"].__setitem__("uri", "/data/rigs/rig-001/cam0.mp4"),
+     "meta.video.uri '/data/rigs/rig-001/cam0.mp4' is not meta.rig.uri"),
+    ("meta.video.fps is not the rig's", lambda s: s["meta"]["video"].__setitem__("fps", 15.0),
+     "meta.video.fps 15.0 is not meta.rig.fps 30.0"),
     ("visible behind the camera", _corrupt_behind, "visible where tracks3d is behind the camera"),
     ("visible outside the frame", _corrupt_outside, "visibility_views is 1 where tracks_views lies outside"),
     ("frames not tiled", lambda s: s.__setitem__("frames", np.ascontiguousarray(s["frames"][:, :, :32])),
@@ -509,7 +527,7 @@ def test_mvtracker_drops_points_with_unlabelled_frames(rig_frames_dir, tmp_path)
     counts = export_mvtracker(ds, str(tmp_path), limit=1)
     s = ds[0]
     keep = (s["valid"] == 1).all(0)
-    assert counts == {"clips": 1, "points": int(keep.sum()), "dropped_points": int((~keep).sum())}
+    assert counts == {"clips": 1, "points": int(keep.sum()), "dropped_points": int((~keep).sum()), "skipped_videos": 0}
     data = np.load(str(tmp_path / "000000_rig-000_clip-0.npz"))
     np.testing.assert_array_equal(data["traj3d_world"], s["tracks3d"][:, keep])
     assert data["valids"].all()
@@ -517,7 +535,7 @@ def test_mvtracker_drops_points_with_unlabelled_frames(rig_frames_dir, tmp_path)
 
 def test_3d_exports_need_rig_clips(synthetic_dir, tmp_path):
     root, _ = synthetic_dir
-    with pytest.raises(ValueError, match="not a rig clip"):
+    with pytest.raises(ValueError, match="none of the 5 samples is a rig clip"):
         export_mvtracker(open_shards(root), str(tmp_path))
     assert main(["export", "--format", "tapvid3d", root, str(tmp_path / "x")]) == 2
 
