@@ -1,5 +1,6 @@
 # PseudoTrack. A newcomer on a fresh Debian/Ubuntu machine needs two commands:
-#   make demo   installs what is missing, builds, labels sample videos, prints a summary
+#   make demo   installs what is missing, builds, labels sample videos and a synthetic RGB-D
+#               rig, prints a summary
 #   make test   builds (optimised) and runs every test
 SHELL := /bin/bash
 SWIFT ?= swift
@@ -34,7 +35,8 @@ test: deps
 demo: build
 	bash ops/fetch-samples.sh $(SAMPLES)
 	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	$(BIN) ingest $(SAMPLES) --manifest $(DEMO)/manifest.sqlite
+	$(BIN) synthesize $(DEMO)/rigs --kind rig
+	$(BIN) ingest $(SAMPLES) $(DEMO)/rigs --manifest $(DEMO)/manifest.sqlite
 	$(BIN) run --manifest $(DEMO)/manifest.sqlite --out $(DEMO)/out
 	@echo
 	$(BIN) status --manifest $(DEMO)/manifest.sqlite

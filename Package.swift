@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "Teachers", dependencies: ["Imaging"]),
         .target(name: "Geometry", dependencies: ["COpenBLAS"]),
         .target(name: "Evaluation"),
-        .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO"]),
+        .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO", "Geometry"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
         .target(name: "ArrayFiles", dependencies: ["CZlib"]),
         .target(name: "Checksums", dependencies: ["CCrypto"]),
