@@ -14,7 +14,8 @@ def test_video_decodes_to_exactly_t_frames(media_shard_dir):
         frames = decode_mp4(s["video_mp4"])
         t = s["tracks"].shape[0]
         assert frames.dtype == np.uint8
-        assert frames.shape == (t, s["meta"]["stored"]["height"], s["meta"]["stored"]["width"], 3)
+        views = len(s["meta"]["rig"]["views"]) if "rig" in s["meta"] else 1  # a rig's views side by side
+        assert frames.shape == (t, s["meta"]["stored"]["height"], s["meta"]["stored"]["width"] * views, 3)
 
 
 def test_video_matches_the_encoded_frames(synthetic_dir):
