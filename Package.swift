@@ -74,6 +74,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Imaging", "Seeding", "Synthetic"]),
         .testTarget(name: "TeachersTests", dependencies: ["Teachers", "Imaging", "Synthetic", "Evaluation"]),
+        .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Synthetic"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ArrayFiles"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
