@@ -16,7 +16,13 @@
 //     depth that view measures there (within `visibilityMetres` + `visibilityRelative`·depth),
 //     is visible; views without depth take their tracker's word where it agrees with the
 //     projection within `viewAgreePixels`.
-// At its query frame a point is the lift of its query pixel, refined along that pixel's ray.
+// Views without depth take part by triangulation (Triangulation, DLT): where two or more
+// of them have a visible 2D label (both trackers there agreeing within
+// `triangulationAgreePixels`, 1 px), the
+// triangulated point is one more candidate, worth as many agreeing lifts as views it
+// reprojects onto. At its query frame a point is the lift of its query pixel, refined
+// along that pixel's ray, or, in a view without depth, its `anchor` (triangulated from
+// the query and its epipolar matches).
 // Defaults: agreement 1 cm + 0.3% of depth (about two pixels of tracker disagreement at
 // 3 m for a 360 px focal length; measured on ../shared/bench rigs, 2 cm + 1% kept twice as
 // many labels off by more than 2 cm for 1% more recall); visibility 1 cm + 1% (the tolerance of
@@ -30,6 +36,7 @@ public struct MultiViewTrackFusionConfiguration: Sendable, Equatable {
     public var visibilityMetres: Float = 0.01
     public var visibilityRelative: Float = 0.01
     public var viewAgreePixels = 3.0
+    public var triangulationAgreePixels = 1.0
     public var cloudStride = 2
     public var radius: Float = 0.03
     public var k = 16
@@ -123,13 +130,15 @@ public struct MultiViewTrackFusion: Sendable {
 
     /// Fuses the trackers' tracks (any number per view). `queries` are (t, x, y) in the view `queryView[n]`.
     public func fuse(views: [RigViewFrames], tracks: [RigViewTracks], queries: [(t: Int, x: Float, y: Float)],
-                     queryView: [Int], frames: Int) -> RigTracks3D {
+                     queryView: [Int], frames: Int, anchors: [SIMD3<Double>?]? = nil) -> RigTracks3D {
         let n = queries.count, v = views.count
         precondition(queryView.count == n && tracks.allSatisfy { $0.view < v })
         var out = RigTracks3D(frames: frames, points: n, views: v)
         let refinement = { () -> SurfacePlaneRefinement in var r = SurfacePlaneRefinement(); r.k = configuration.k; return r }()
         var scratch = SurfacePlaneRefinement.Scratch()
-        var candidates: [(point: SIMD3<Double>, view: Int, depth: Double)] = []
+        var candidates: [(point: SIMD3<Double>, view: Int, depth: Double, weight: Int)] = []
+        var rays: [(camera: PinholeCamera, pixel: SIMD2<Double>)] = []
+        let depthless = views.indices.filter { views[$0].depth == nil }
         var lone: [(i: Int, point: SIMD3<Double>, depth: Double)] = []
         for t in 0..<frames {
             let index = configuration.refine ? cloud(views, t: t) : nil
@@ -138,8 +147,8 @@ public struct MultiViewTrackFusion: Sendable {
                 let q = queries[p], home = queryView[p]
                 candidates.removeAll(keepingCapacity: true)
                 if t == q.t {
-                    if let x = Self.lift(views[home], t: t, x: Double(q.x), y: Double(q.y)) {
-                        candidates.append((x, home, views[home].cameras[t].project(x).depth))
+                    if let x = Self.lift(views[home], t: t, x: Double(q.x), y: Double(q.y)) ?? anchors?[p] {
+                        candidates.append((x, home, views[home].cameras[t].project(x).depth, 1))
                     } else {
                         out.unliftable[p] = true
                         continue
@@ -149,7 +158,23 @@ public struct MultiViewTrackFusion: Sendable {
                         let x = Double(source.positions[2 * i]), y = Double(source.positions[2 * i + 1])
                         let view = views[source.view]
                         if let point = Self.lift(view, t: t, x: x, y: y) {
-                            candidates.append((point, source.view, view.cameras[t].project(point).depth))
+                            candidates.append((point, source.view, view.cameras[t].project(point).depth, 1))
+                        }
+                    }
+                    if depthless.count >= 2 {
+                        rays.removeAll(keepingCapacity: true)
+                        for w in depthless {
+                            let seen = tracks.filter { $0.view == w && $0.valid[i] && $0.visible[i] }
+                                .map { SIMD2(Double($0.positions[2 * i]), Double($0.positions[2 * i + 1])) }
+                            // Both trackers of the view, within a pixel of each other: a pixel
+                            // along the epipolar line is centimetres in depth.
+                            guard seen.count >= 2, let first = seen.first else { continue }
+                            let mean = seen.reduce(SIMD2<Double>.zero, +) / Double(seen.count)
+                            guard seen.allSatisfy({ (($0 - first) * ($0 - first)).sum() <= configuration.triangulationAgreePixels * configuration.triangulationAgreePixels }) else { continue }
+                            rays.append((views[w].cameras[t], mean))
+                        }
+                        if rays.count >= 2, let (point, _) = Triangulation.point(rays) {
+                            candidates.append((point, depthless[0], views[depthless[0]].cameras[t].project(point).depth, rays.count))
                         }
                     }
                 }
@@ -184,23 +209,25 @@ public struct MultiViewTrackFusion: Sendable {
 
     /// The mean of the largest group of candidates that agree with one another, if it is a
     /// strict majority; with the view it was seen from (the query's own view when in the group).
-    func consensus(_ candidates: [(point: SIMD3<Double>, view: Int, depth: Double)], preferring home: Int)
+    func consensus(_ candidates: [(point: SIMD3<Double>, view: Int, depth: Double, weight: Int)], preferring home: Int)
         -> (SIMD3<Double>, view: Int, count: Int)? {
         guard !candidates.isEmpty else { return nil }
-        if candidates.count == 1 { return (candidates[0].point, candidates[0].view, 1) }
-        var best: [Int] = []
+        if candidates.count == 1 { return (candidates[0].point, candidates[0].view, candidates[0].weight) }
+        var best: [Int] = [], bestWeight = 0
         for a in candidates.indices {
             let group = candidates.indices.filter { b in
                 let d = candidates[a].point - candidates[b].point
                 let tolerance = configuration.agreeMetres + configuration.agreeRelative * max(candidates[a].depth, candidates[b].depth)
                 return (d * d).sum() <= tolerance * tolerance
             }
-            if group.count > best.count || (group.count == best.count && candidates[a].view == home) { best = group }
+            let weight = group.reduce(0) { $0 + candidates[$1].weight }
+            if weight > bestWeight || (weight == bestWeight && candidates[a].view == home) { best = group; bestWeight = weight }
         }
-        guard 2 * best.count > candidates.count else { return nil }
+        let total = candidates.reduce(0) { $0 + $1.weight }
+        guard 2 * bestWeight > total else { return nil }
         let mean = best.reduce(SIMD3<Double>(repeating: 0)) { $0 + candidates[$1].point } / Double(best.count)
         let view = best.contains { candidates[$0].view == home } ? home : candidates[best[0]].view
-        return (mean, view, best.count)
+        return (mean, view, bestWeight)
     }
 
     /// Accepts the lone lifts that lie on the point's motion between agreed labels.

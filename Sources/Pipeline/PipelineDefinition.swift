@@ -76,8 +76,11 @@ public struct PipelineDefinition: Sendable {
         var written = Set<String>()
         for name in definition.stages {
             let stage = try StageCatalog.make(name, pipeline: definition)
-            for needed in stage.reads + stage.optionalReads where !written.contains(needed) {
+            for needed in stage.reads where !written.contains(needed) {
                 throw PipelineError.invalid(path: path, message: "stages: '\(name)' reads '\(needed)', which no stage before it writes")
+            }
+            if stage.optionalReadsRequireOne && written.isDisjoint(with: stage.optionalReads) {
+                throw PipelineError.invalid(path: path, message: "stages: '\(name)' reads one of \(stage.optionalReads.joined(separator: ", ")), which no stage before it writes")
             }
             written.formUnion(stage.writes)
         }

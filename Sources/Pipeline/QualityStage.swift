@@ -47,6 +47,7 @@ public struct QualityStage: Stage {
     public let name = "quality"
     public let reads = ["points", "tracks"]
     public let optionalReads = ["tracks.check", "tracks3d"]
+    public let optionalReadsRequireOne = true
     public let writes = ["labels"]
     public let needsRGB = false
     public let configuration: QualityConfiguration

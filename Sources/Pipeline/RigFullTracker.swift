@@ -35,18 +35,45 @@ struct RigFullTracker {
         var tracks = views.indices.flatMap { v in (0..<2).map { _ in RigViewTracks(view: v, frames: frames, points: n) } }
         copy(teacherLabels, points: Array(0..<n), into: &tracks, slots: queryViews.map { 2 * $0 })
         // Round 1: the checker on every query in its own view, and on each query in the
-        // other views that see it at its query frame.
+        // other views that see it at its query frame (by their depth, or, without depth,
+        // by the query patch found there); a query in a view without depth is first found
+        // in the others along its epipolar lines (EpipolarCorrespondence) and triangulated
+        // (its anchor).
         var round = Array(0..<n).map { (point: $0, view: queryViews[$0], query: queries[$0]) }
+        var anchors = [SIMD3<Double>?](repeating: nil, count: n)
+        let matcher = EpipolarCorrespondence()
         for (p, q) in queries.enumerated() {
-            let home = queryViews[p]
-            guard let world = MultiViewTrackFusion.lift(views[home], t: q.t, x: Double(q.x), y: Double(q.y)) else { continue }
+            let home = queryViews[p], t = q.t
+            let pixel = SIMD2(Double(q.x), Double(q.y))
+            let needsDescriptor = views.contains { $0.depth == nil }
+            let descriptor = needsDescriptor ? matcher.descriptor(clipViews[home].grey[t], view: home, frame: t, at: SIMD2(q.x, q.y)) : nil
+            var world = MultiViewTrackFusion.lift(views[home], t: t, x: pixel.x, y: pixel.y)
+            if views[home].depth == nil, let descriptor {
+                var observations = [(camera: views[home].cameras[t], pixel: pixel)]
+                for w in views.indices where w != home {
+                    if let m = matcher.match(descriptor, pixel: pixel, camera: views[home].cameras[t], in: clipViews[w].grey[t],
+                                             view: w, frame: t, other: views[w].cameras[t]) {
+                        observations.append((views[w].cameras[t], SIMD2(Double(m.x), Double(m.y))))
+                    }
+                }
+                world = Triangulation.point(observations)?.point
+                anchors[p] = world
+            }
+            guard let world else { continue }
             for w in views.indices where w != home {
-                if let pixel = seen(world, in: views[w], t: q.t) { round.append((p, w, TeacherQuery(t: q.t, x: pixel.x, y: pixel.y, sigma: q.sigma))) }
+                if views[w].depth != nil {
+                    if let seenAt = seen(world, in: views[w], t: t) { round.append((p, w, TeacherQuery(t: t, x: seenAt.x, y: seenAt.y, sigma: q.sigma))) }
+                } else if let descriptor {
+                    let (projected, z) = views[w].cameras[t].project(world)
+                    guard z > 0, projected.x >= 0, projected.y >= 0, projected.x <= Double(views[w].width - 1), projected.y <= Double(views[w].height - 1),
+                          matcher.shows(descriptor, in: clipViews[w].grey[t], view: w, frame: t, at: projected) else { continue }
+                    round.append((p, w, TeacherQuery(t: t, x: Float(projected.x), y: Float(projected.y), sigma: q.sigma)))
+                }
             }
         }
         try check(round, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
         var fused = fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
-                                queryView: queryViews, frames: frames)
+                                queryView: queryViews, frames: frames, anchors: anchors)
         // Round 2: a view that had no track of a point but sees its agreed 3D label later
         // starts tracking it there, from the first frame it sees it.
         var tracked = Set(round.map { $0.point * views.count + $0.view })
@@ -64,7 +91,7 @@ struct RigFullTracker {
         if !reseeds.isEmpty {
             try check(reseeds, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
             fused = fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
-                                queryView: queryViews, frames: frames)
+                                queryView: queryViews, frames: frames, anchors: anchors)
         }
         return fused
     }

@@ -79,8 +79,10 @@ public protocol Stage: Sendable {
     /// Names of the artifacts of earlier stages this stage reads.
     var reads: [String] { get }
     /// Names of artifacts of earlier stages read when the clip has them (a video's and a
-    /// rig's clips get different ones); each must be written by an earlier stage.
+    /// rig's clips get different ones). When `optionalReadsRequireOne`, an earlier stage
+    /// must write at least one of them.
     var optionalReads: [String] { get }
+    var optionalReadsRequireOne: Bool { get }
     /// Names of the artifacts this stage writes (a stage may write some for some clips only).
     var writes: [String] { get }
     /// Whether the stage needs the RGB frames too (grey frames are always decoded).
@@ -93,6 +95,7 @@ public protocol Stage: Sendable {
 extension Stage {
     public var needsDepth: Bool { false }
     public var optionalReads: [String] { [] }
+    public var optionalReadsRequireOne: Bool { false }
 }
 
 /// The stages this engine has, and how a pipeline definition configures each.

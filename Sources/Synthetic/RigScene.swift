@@ -21,6 +21,9 @@ public struct RigScene: Sendable {
     /// World units per texture pixel on the ground.
     public var groundTexel = 0.006
     public var fps = 24
+    /// The arc (radians) the cameras are spread over: a full circle, or a narrower one for
+    /// a rig whose views overlap closely (stereo pairs, domes).
+    public var spread = 2 * Double.pi
 
     public init() {}
 
@@ -42,10 +45,11 @@ public struct RigScene: Sendable {
         Matrix3(rows: SIMD3(cos(a), -sin(a), 0), SIMD3(sin(a), cos(a), 0), SIMD3(0, 0, 1))
     }
 
-    /// The cameras, on a circle of radius 3 at height 2, looking at (0, 0, 0.2).
+    /// The cameras, on a circle of radius 3 at height 2 (over `spread`), looking at (0, 0, 0.2).
     public func cameras() -> [PinholeCamera] {
         (0..<views).map { v in
-            let angle = 2 * Double.pi * Double(v) / Double(views) + 0.3
+            let step = spread >= 2 * Double.pi - 1e-9 ? spread / Double(views) : spread / Double(max(1, views - 1))
+            let angle = step * Double(v) + 0.3
             let eye = SIMD3(3 * cos(angle), 3 * sin(angle), 2.0)
             let forward = normalize(SIMD3(0, 0, 0.2) - eye)
             let right = normalize(Matrix3.cross(forward, SIMD3(0, 0, 1)))
