@@ -4,8 +4,8 @@
 //     frame with its view's depth, projected into every other view with depth, and where
 //     that view sees it (depth test) it becomes a query there too, tracked by the checker in
 //     that view's frames; so a point hidden from its own camera is still followed by the
-//     cameras that see it; then, once fused, a view that sees a point's agreed position
-//     but has no track of it starts one from the first frame it sees it (one more round);
+//     cameras that see it (a second round, seeding views that see a point's fused position
+//     later, cost 60% more time for no recall on ../shared/bench rigs, and is not done);
 //  2. MultiViewTrackFusion lifts every view's visible 2D labels, keeps the positions the
 //     views agree on, refines them against the fused cloud (kNN) and decides visibility in
 //     every view by its depth.
@@ -34,12 +34,12 @@ struct RigFullTracker {
         // queries and of other views' points seen from it.
         var tracks = views.indices.flatMap { v in (0..<2).map { _ in RigViewTracks(view: v, frames: frames, points: n) } }
         copy(teacherLabels, points: Array(0..<n), into: &tracks, slots: queryViews.map { 2 * $0 })
-        // Round 1: the checker on every query in its own view, and on each query in the
+        // The checker on every query in its own view, and on each query in the
         // other views that see it at its query frame (by their depth, or, without depth,
         // by the query patch found there); a query in a view without depth is first found
         // in the others along its epipolar lines (EpipolarCorrespondence) and triangulated
         // (its anchor).
-        var round = Array(0..<n).map { (point: $0, view: queryViews[$0], query: queries[$0]) }
+        var checks = Array(0..<n).map { (point: $0, view: queryViews[$0], query: queries[$0]) }
         var anchors = [SIMD3<Double>?](repeating: nil, count: n)
         let matcher = EpipolarCorrespondence()
         for (p, q) in queries.enumerated() {
@@ -62,38 +62,18 @@ struct RigFullTracker {
             guard let world else { continue }
             for w in views.indices where w != home {
                 if views[w].depth != nil {
-                    if let seenAt = seen(world, in: views[w], t: t) { round.append((p, w, TeacherQuery(t: t, x: seenAt.x, y: seenAt.y, sigma: q.sigma))) }
+                    if let seenAt = seen(world, in: views[w], t: t) { checks.append((p, w, TeacherQuery(t: t, x: seenAt.x, y: seenAt.y, sigma: q.sigma))) }
                 } else if let descriptor {
                     let (projected, z) = views[w].cameras[t].project(world)
                     guard z > 0, projected.x >= 0, projected.y >= 0, projected.x <= Double(views[w].width - 1), projected.y <= Double(views[w].height - 1),
                           matcher.shows(descriptor, in: clipViews[w].grey[t], view: w, frame: t, at: projected) else { continue }
-                    round.append((p, w, TeacherQuery(t: t, x: Float(projected.x), y: Float(projected.y), sigma: q.sigma)))
+                    checks.append((p, w, TeacherQuery(t: t, x: Float(projected.x), y: Float(projected.y), sigma: q.sigma)))
                 }
             }
         }
-        try check(round, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
-        var fused = fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
-                                queryView: queryViews, frames: frames, anchors: anchors)
-        // Round 2: a view that had no track of a point but sees its agreed 3D label later
-        // starts tracking it there, from the first frame it sees it.
-        var tracked = Set(round.map { $0.point * views.count + $0.view })
-        var reseeds: [(point: Int, view: Int, query: TeacherQuery)] = []
-        for p in 0..<n where !fused.unliftable[p] {
-            for w in views.indices where !tracked.contains(p * views.count + w) && views[w].depth != nil {
-                guard let t = (0..<frames).first(where: { fused.valid[$0 * n + p] && fused.viewVisible[(w * frames + $0) * n + p] }) else { continue }
-                let i = t * n + p
-                let world = SIMD3<Double>(Double(fused.positions[3 * i]), Double(fused.positions[3 * i + 1]), Double(fused.positions[3 * i + 2]))
-                guard let pixel = seen(world, in: views[w], t: t) else { continue }
-                reseeds.append((p, w, TeacherQuery(t: t, x: pixel.x, y: pixel.y, sigma: queries[p].sigma)))
-                tracked.insert(p * views.count + w)
-            }
-        }
-        if !reseeds.isEmpty {
-            try check(reseeds, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
-            fused = fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
-                                queryView: queryViews, frames: frames, anchors: anchors)
-        }
-        return fused
+        try check(checks, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
+        return fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
+                           queryView: queryViews, frames: frames, anchors: anchors)
     }
 
     /// Where view `view` sees `world` at frame `t` (inside the frame, at the depth it measures), if it does.
