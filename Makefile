@@ -46,7 +46,8 @@ demo: build
 # Speed against the references, in the same run: ffmpeg for decoding, OpenCV for SIFT and
 # Lucas-Kanade (OpenCV in a virtual environment of its own, .venv-bench), zstd for writing
 # shards (on the demo's shards), and the whole default pipeline against a Python/OpenCV
-# pipeline of CoTracker3's recipe (ops/bench/peer_pipeline.py) on the sample videos.
+# pipeline of CoTracker3's recipe (ops/bench/peer_pipeline.py) on the sample videos, and
+# the 3D labels of ../shared/bench's RGB-D rigs against their exact ground truth (ops/bench/rigs.sh).
 BENCH_VENV := .venv-bench
 bench: build
 	bash ops/bench/decode.sh
@@ -59,6 +60,7 @@ bench: build
 	test -f $(DEMO)/out/index.json || $(MAKE) demo
 	bash ops/bench/shards.sh $(BIN) $(DEMO)/out
 	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/pipeline.sh $(BIN) $(SAMPLES)
+	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/rigs.sh $(BIN)
 
 clean:
 	rm -rf .build $(DEMO) bench-results $(BENCH_VENV) $(TEST_VENV)
