@@ -18,6 +18,10 @@
 //                `jumpFactor` × the median step)) cuts the track from there on;
 //   cycle        the label's own patch, searched in the query frame around the query,
 //                lands within `cyclePx` (256 scale) of it;
+//   unbounded    an occlusion label stands only between two of the track's visible labels
+//                (`boundedOcclusion`): a hidden point comes back, a lost one does not, and
+//                both trackers losing the same point under a strong appearance change
+//                would otherwise say "occluded" where it is in plain view;
 //   duplicate    two tracks within `duplicatePx` of each other wherever both are seen
 //                keep one (the one with more labels);
 //   per track    fewer than `minFrames` labelled frames besides the query: dropped.
@@ -40,6 +44,7 @@ public struct LabelFilterConfiguration: Sendable, Equatable {
     public var minFrames = 8
     public var soloAppearance: Float = 0.9
     public var occlusionSearch = 8
+    public var boundedOcclusion = true
     public init() {}
 }
 
@@ -60,7 +65,7 @@ public struct LabelFilter {
     public var configuration: LabelFilterConfiguration
     public init(configuration: LabelFilterConfiguration = .init()) { self.configuration = configuration }
 
-    public static let labelRules = ["visibility", "agreement", "appearance", "motion", "cycle", "occlusion-refuted", "duplicate", "short-track"]
+    public static let labelRules = ["visibility", "agreement", "appearance", "motion", "cycle", "occlusion-refuted", "unbounded", "duplicate", "short-track"]
 
     /// Filters `teacher` with `checker` (both [T, N]) on `frames`. Returns the labels of
     /// the kept tracks, the indices of those tracks, and the statistics.
@@ -178,6 +183,23 @@ public struct LabelFilter {
                             valid[i] = false; visible[i] = false; confidence[i] = 0
                             stats.removed["cycle"]! += 1
                         }
+                    }
+                }
+            }
+        }
+
+        // Occlusion labels beyond a track's last visible label, on either side of its query.
+        if c.boundedOcclusion {
+            for p in 0..<n {
+                let q = queries[p].t
+                for direction in [1, -1] {
+                    var f = q + direction, lastVisible = q
+                    while f >= 0 && f < t { if valid[f * n + p] && visible[f * n + p] { lastVisible = f }; f += direction }
+                    f = lastVisible + direction
+                    while f >= 0 && f < t {
+                        let i = f * n + p
+                        if valid[i] && !visible[i] { valid[i] = false; confidence[i] = 0; stats.removed["unbounded"]! += 1 }
+                        f += direction
                     }
                 }
             }

@@ -28,6 +28,28 @@ final class PointsStageTests: XCTestCase {
         XCTAssertTrue(reason.hasPrefix("too-few-trackable-points: 0 found"), reason)
     }
 
+    func testARigsQueriesAreSelectedInEveryViewOrInTheReferenceView() throws {
+        let a = SyntheticClip(width: 160, height: 120, frameCount: 12, seed: 2).frames().map { $0.grey() }
+        let b = SyntheticClip(width: 160, height: 120, frameCount: 12, seed: 9).frames().map { $0.grey() }
+        let clip = ClipRecord(sourceId: 1, clipIndex: 0, frameStep: 1, frames: Array(0..<12), geometryJSON: "{}",
+                              storedWidth: 160, storedHeight: 120, scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, seed: 0)
+        let input = StageInput(clip: clip, views: [ClipView(name: "left", grey: a), ClipView(name: "right", grey: b)],
+                               artifacts: [:], random: SeededGenerator(seed: 5))
+        var configuration = PointsConfiguration()
+        configuration.selection.count = 100
+        guard case .done(let all) = try PointsStage(configuration: configuration).run(input) else { return XCTFail() }
+        let views = try PointsStage.decodeViews(all[0].bytes)
+        XCTAssertEqual(Set(views), [0, 1])
+        XCTAssertLessThanOrEqual(views.filter { $0 == 0 }.count, 50, "the count is split between the views")
+        XCTAssertEqual(views.count, try PointsStage.decode(all[0].bytes).count)
+
+        configuration.referenceView = "right"
+        guard case .done(let one) = try PointsStage(configuration: configuration).run(input) else { return XCTFail() }
+        XCTAssertEqual(Set(try PointsStage.decodeViews(one[0].bytes)), [1])
+        configuration.referenceView = "middle"
+        XCTAssertThrowsError(try PointsStage(configuration: configuration).run(input)) { XCTAssertTrue("\($0)".contains("no view 'middle'"), "\($0)") }
+    }
+
     func testPointsRunInsideTheWorker() throws {
         let directory = NSTemporaryDirectory() + "pt-points-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
