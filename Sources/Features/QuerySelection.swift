@@ -5,6 +5,12 @@
 //   spread        strongest first with non-maximum suppression at `minDistance` within a
 //                 frame, taken round-robin across the frames, so points cover the frames
 //                 instead of crowding on one texture;
+//   one per point a keypoint whose SIFT descriptor lies within `duplicateDescriptor`
+//                 (OpenCV's 512-norm scale) of an already chosen query of another frame,
+//                 no farther than `duplicateRadius` pixels, is that query's physical point
+//                 found again: it is skipped (CoTracker3's recipe picks the same point in
+//                 several of its 8 frames; measured on ../shared/bench's layers, such
+//                 duplicates took 36% of the labels, all removed later as duplicates);
 //   trackability  SIFT blobs whose structure-tensor λ_min over the trackers' window is
 //                 below `minEigenvalue`, or that lie within `border` of the frame edge,
 //                 are dropped: blobs on flat regions are hard for patch trackers;
@@ -37,6 +43,10 @@ public struct QuerySelectionConfiguration: Sendable, Equatable {
     /// Half-size of the Shi–Tomasi block for the fallback corners: 3×3, OpenCV's
     /// goodFeaturesToTrack default; larger blocks move the peak into the corner's interior.
     public var cornerRadius = 1
+    /// Cross-frame duplicates: descriptor distance and image distance (pixels) below which a
+    /// keypoint is an already chosen query found again in another frame; 0 disables.
+    public var duplicateDescriptor: Float = 160
+    public var duplicateRadius: Float = 40
     public init() {}
 }
 
@@ -100,13 +110,13 @@ public final class QuerySelector {
     private func siftQueries(frames: [GreyImage], chosen: [Int]) -> [Query] {
         let c = configuration
         var suppressions = [PointSuppression](repeating: PointSuppression(minDistance: c.minDistance), count: chosen.count)
-        var perFrame: [[Query]] = []
+        var perFrame: [[Query]] = [], descriptors: [[Float]] = []
         for (k, t) in chosen.enumerated() {
             let image = frames[t]
             let candidates = sift.detect(image)
                 .filter { inside($0.x, $0.y, image) }
                 .sorted { $0.response > $1.response }
-            var kept: [Query] = []
+            var kept: [Query] = [], keptKeypoints: [SIFTKeypoint] = []
             for keypoint in candidates {
                 guard suppressions[k].isFree(SIMD2(keypoint.x, keypoint.y)) else { continue }
                 let score = StructureTensor.minEigenvalue(image, x: keypoint.x, y: keypoint.y, radius: c.trackabilityRadius)
@@ -114,10 +124,13 @@ public final class QuerySelector {
                 suppressions[k].accept(SIMD2(keypoint.x, keypoint.y))
                 kept.append(Query(t: t, x: keypoint.x, y: keypoint.y, sigma: keypoint.sigma, orientation: keypoint.orientation,
                                   response: keypoint.response, source: .sift))
+                keptKeypoints.append(keypoint)
             }
             perFrame.append(kept)
+            descriptors.append(c.duplicateDescriptor > 0 ? sift.describe(keptKeypoints) : [])
         }
-        var selected = Self.roundRobin(perFrame, limit: c.count)
+        var selected = c.duplicateDescriptor > 0 ? distinctRoundRobin(perFrame, descriptors: descriptors, limit: c.count)
+                                                 : Self.roundRobin(perFrame, limit: c.count)
         if selected.count < c.count {
             var corners: [[Query]] = []
             for (k, t) in chosen.enumerated() {
@@ -141,6 +154,43 @@ public final class QuerySelector {
     private func inside(_ x: Float, _ y: Float, _ image: GreyImage) -> Bool {
         let b = Float(configuration.border)
         return x >= b && y >= b && x <= Float(image.width - 1) - b && y <= Float(image.height - 1) - b
+    }
+
+    /// Round robin over the frames' lists, skipping a point whose descriptor matches a chosen
+    /// query of another frame nearby (the same physical point found again).
+    private func distinctRoundRobin(_ lists: [[Query]], descriptors: [[Float]], limit: Int) -> [Query] {
+        let length = SIFT.descriptorLength, c = configuration
+        var out: [Query] = [], chosen: [(list: Int, index: Int)] = []
+        var rank = 0
+        func distance(_ a: (Int, Int), _ b: (Int, Int)) -> Float {
+            var sum: Float = 0
+            descriptors[a.0].withUnsafeBufferPointer { da in
+                descriptors[b.0].withUnsafeBufferPointer { db in
+                    for i in 0..<length { let d = da[a.1 * length + i] - db[b.1 * length + i]; sum += d * d }
+                }
+            }
+            return sum.squareRoot()
+        }
+        while out.count < limit {
+            var any = false
+            for (l, list) in lists.enumerated() where rank < list.count {
+                any = true
+                let q = list[rank]
+                let duplicate = chosen.contains { other in
+                    guard other.list != l else { return false }
+                    let o = lists[other.list][other.index]
+                    let dx = o.x - q.x, dy = o.y - q.y
+                    return dx * dx + dy * dy <= c.duplicateRadius * c.duplicateRadius
+                        && distance((l, rank), (other.list, other.index)) <= c.duplicateDescriptor
+                }
+                if duplicate { continue }
+                out.append(q); chosen.append((l, rank))
+                if out.count == limit { break }
+            }
+            if !any { break }
+            rank += 1
+        }
+        return out
     }
 
     /// Takes the best remaining point of each frame in turn, up to `limit`.

@@ -19,7 +19,11 @@ public struct QualityConfiguration: Sendable, Equatable {
     init(_ s: YAMLSection) throws {
         try s.allow(["agree_px", "min_appearance", "appearance_window", "cycle_px", "cycle_search", "jump_factor",
                      "min_jump_px", "duplicate_px", "min_frames", "min_tracks", "solo_appearance", "occlusion_search",
-                     "bounded_occlusion"])
+                     "bounded_occlusion", "refute_appearance"])
+        if let a = try s.double("refute_appearance") {
+            guard a >= -1 && a <= 1 else { throw s.error("refute_appearance", "must be in [-1, 1] (a ZNCC)") }
+            filter.refuteAppearance = Float(a)
+        }
         filter.boundedOcclusion = try s.bool("bounded_occlusion") ?? filter.boundedOcclusion
         filter.agreePx = Float(try s.double("agree_px", atLeast: 0) ?? Double(filter.agreePx))
         if let a = try s.double("min_appearance") {

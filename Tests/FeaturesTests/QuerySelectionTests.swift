@@ -20,7 +20,7 @@ final class QuerySelectionTests: XCTestCase {
     func testSameSeedSameQueriesAndTheRulesHold() {
         let frames = clip(frames: 48)
         var configuration = QuerySelectionConfiguration()
-        configuration.count = 120
+        configuration.count = 60
         let selector = QuerySelector(configuration: configuration)
         var r1 = SeededGenerator(seed: 7, "clip"), r2 = SeededGenerator(seed: 7, "clip"), r3 = SeededGenerator(seed: 8, "clip")
         let a = selector.select(frames: frames, random: &r1)
@@ -28,7 +28,7 @@ final class QuerySelectionTests: XCTestCase {
         let c = selector.select(frames: frames, random: &r3)
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(Set(a.map(\.t)), Set(c.map(\.t)), "another seed draws other frames")
-        XCTAssertEqual(a.count, 120)
+        XCTAssertEqual(a.count, 60)
         XCTAssertTrue(a.allSatisfy { $0.t < 12 }, "frames from the first quarter of 48")
         XCTAssertEqual(Set(a.map(\.t)).count, 8, "8 frames")
         var short = SeededGenerator(seed: 7)
@@ -45,6 +45,32 @@ final class QuerySelectionTests: XCTestCase {
             let responses = a.filter { $0.t == t }.map(\.response)
             XCTAssertEqual(responses, responses.sorted(by: >))
         }
+    }
+
+    /// The clip pans 2 px right and 1 px down per frame: a query of frame t and one of
+    /// frame t' that coincide after that motion are one physical point chosen twice.
+    func testAPhysicalPointIsChosenInOneFrameOnly() {
+        let frames = clip(frames: 48)
+        func duplicates(_ queries: [Query]) -> Int {
+            var count = 0
+            for (i, a) in queries.enumerated() {
+                for b in queries[(i + 1)...] where a.t != b.t {
+                    let dt = Float(b.t - a.t)
+                    if hypotf(b.x - a.x + 2 * dt, b.y - a.y + dt) <= 1 || hypotf(b.x - a.x - 2 * dt, b.y - a.y - dt) <= 1 { count += 1 }
+                }
+            }
+            return count
+        }
+        var configuration = QuerySelectionConfiguration()
+        configuration.count = 60    // SIFT points only (fallback corners have no descriptor to compare)
+        var r1 = SeededGenerator(seed: 7, "clip"), r2 = SeededGenerator(seed: 7, "clip")
+        let distinct = QuerySelector(configuration: configuration).select(frames: frames, random: &r1)
+        configuration.duplicateDescriptor = 0
+        let plain = QuerySelector(configuration: configuration).select(frames: frames, random: &r2)
+        XCTAssertTrue((distinct + plain).allSatisfy { $0.source == .sift })
+        print("cross-frame duplicate pairs among 60 queries: \(duplicates(plain)) without the descriptor check, \(duplicates(distinct)) with it")
+        XCTAssertGreaterThan(duplicates(plain), 10)
+        XCTAssertLessThan(duplicates(distinct), duplicates(plain) / 5)
     }
 
     func testShiTomasiFillsWhenSIFTFindsTooFew() {
