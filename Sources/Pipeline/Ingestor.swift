@@ -11,7 +11,9 @@ import Manifest
 import VideoIO
 
 public struct IngestSummary: Codable, Sendable {
+    /// Sources ingested (videos and rigs), and how many of them are rigs.
     public var ingested = 0
+    public var rigs = 0
     public var clips = 0
     public var duplicates: [Duplicate] = []
     public var alreadyIngested = 0
@@ -21,7 +23,7 @@ public struct IngestSummary: Codable, Sendable {
     public struct Failure: Codable, Sendable { public var path: String; public var kind: String; public var error: String }
 
     enum CodingKeys: String, CodingKey {
-        case ingested, clips, duplicates, alreadyIngested = "already_ingested", failed
+        case ingested, rigs, clips, duplicates, alreadyIngested = "already_ingested", failed
     }
 }
 
@@ -98,7 +100,9 @@ public struct Ingestor {
             let outcomes = try manifest.record(items, stages: pipeline.stages, maxAttempts: pipeline.run.maxAttempts)
             for (item, outcome) in zip(items, outcomes) {
                 switch outcome {
-                case .ingested(let clips): summary.ingested += 1; summary.clips += clips
+                case .ingested(let clips):
+                    summary.ingested += 1; summary.clips += clips
+                    if item.source.kind == .rig { summary.rigs += 1 }
                 case .duplicate(let of): summary.duplicates.append(.init(path: item.source.uri, duplicateOf: of))
                 case .alreadyIngested: summary.alreadyIngested += 1
                 case .failed(let error):

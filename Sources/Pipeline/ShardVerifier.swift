@@ -40,7 +40,8 @@ public struct ShardVerifier {
             return result
         }
         result.shards = index.entries.count
-        result.columns = index.entries.first?.columns.names ?? []
+        // Every column any shard has (rig shards add theirs), sorted.
+        result.columns = Set(index.entries.flatMap(\.columns.names)).sorted()
         var records: [ShardRecord] = [], members: [[ManifestDatabase.ShardMemberRecord]] = [], done = Set<Int64>()
         do {
             records = try output.manifest.shards(in: directory.path)

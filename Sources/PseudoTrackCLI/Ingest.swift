@@ -38,7 +38,8 @@ struct Ingest: ParsableCommand {
             print(try JSONText.encode(summary))
             return
         }
-        print("ingested \(summary.ingested) video(s), \(summary.clips) clip(s)"
+        print("ingested \(summary.ingested - summary.rigs) video(s)" + (summary.rigs > 0 ? " and \(summary.rigs) rig(s)" : "")
+              + ", \(summary.clips) clip(s)"
               + (summary.alreadyIngested > 0 ? "; \(summary.alreadyIngested) already in the manifest" : ""))
         if !summary.duplicates.isEmpty {
             print("duplicates (same content, not added again): \(summary.duplicates.count)")
