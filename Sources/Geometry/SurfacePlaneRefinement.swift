@@ -20,6 +20,8 @@ public struct SurfacePlaneRefinement: Sendable {
         var found: [SIMD3<Float>] = []
         var distances: [Float] = []
         var residuals: [Double] = []
+        var sorted: [Double] = []
+        var kept: [Bool] = []
         public init() {}
     }
 
@@ -32,11 +34,15 @@ public struct SurfacePlaneRefinement: Sendable {
         guard scratch.found.count >= minNeighbours, var plane = Self.plane(scratch.found, keep: nil) else { return nil }
         scratch.residuals.removeAll(keepingCapacity: true)
         for p in scratch.found { scratch.residuals.append(abs(((SIMD3<Double>(p) - plane.centre) * plane.normal).sum())) }
-        let median = scratch.residuals.sorted()[scratch.residuals.count / 2]
-        let cut = max(3 * median, 1e-4)
+        scratch.sorted.removeAll(keepingCapacity: true)
+        scratch.sorted.append(contentsOf: scratch.residuals)
+        scratch.sorted.sort()
+        let cut = max(3 * scratch.sorted[scratch.sorted.count / 2], 1e-4)
         if scratch.residuals.contains(where: { $0 > cut }) {
-            let kept = scratch.residuals.map { $0 <= cut }
-            guard kept.filter({ $0 }).count >= minNeighbours, let refit = Self.plane(scratch.found, keep: kept) else { return nil }
+            scratch.kept.removeAll(keepingCapacity: true)
+            var count = 0
+            for r in scratch.residuals { scratch.kept.append(r <= cut); if r <= cut { count += 1 } }
+            guard count >= minNeighbours, let refit = Self.plane(scratch.found, keep: scratch.kept) else { return nil }
             plane = refit
         }
         let ray = point - eye
@@ -55,20 +61,23 @@ public struct SurfacePlaneRefinement: Sendable {
         for (i, p) in points.enumerated() where keep?[i] ?? true { centre += SIMD3<Double>(p); count += 1 }
         guard count >= 3 else { return nil }
         centre /= count
-        var c = [Double](repeating: 0, count: 9)
+        var c = (xx: 0.0, xy: 0.0, xz: 0.0, yy: 0.0, yz: 0.0, zz: 0.0)
         for (i, p) in points.enumerated() where keep?[i] ?? true {
             let d = SIMD3<Double>(p) - centre
-            c[0] += d.x * d.x; c[1] += d.x * d.y; c[2] += d.x * d.z
-            c[4] += d.y * d.y; c[5] += d.y * d.z; c[8] += d.z * d.z
+            c.xx += d.x * d.x; c.xy += d.x * d.y; c.xz += d.x * d.z
+            c.yy += d.y * d.y; c.yz += d.y * d.z; c.zz += d.z * d.z
         }
-        c[3] = c[1]; c[6] = c[2]; c[7] = c[5]
-        var eigenvalues = [Double](repeating: 0, count: 3)
-        // Eigenvalues ascending; row-major: eigenvector j is column j.
-        let info = LAPACKE_dsyev(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), 3, &c, 3, &eigenvalues)
-        guard info == 0 else { return nil }
-        let normal = SIMD3(c[0], c[3], c[6])
+        // Eigen-decomposition in a stack buffer: 9 values of the matrix, 3 eigenvalues
+        // (ascending); row-major, eigenvector j is column j.
+        let solved: (normal: SIMD3<Double>, smallest: Double)? = withUnsafeTemporaryAllocation(of: Double.self, capacity: 12) { buffer in
+            let a = buffer.baseAddress!, w = a + 9
+            a[0] = c.xx; a[1] = c.xy; a[2] = c.xz; a[3] = c.xy; a[4] = c.yy; a[5] = c.yz; a[6] = c.xz; a[7] = c.yz; a[8] = c.zz
+            guard LAPACKE_dsyev(LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "U")), 3, a, 3, w) == 0 else { return nil }
+            return (SIMD3(a[0], a[3], a[6]), w[0])
+        }
+        guard let (normal, smallest) = solved else { return nil }
         let norm = (normal * normal).sum().squareRoot()
         guard norm > 0 else { return nil }
-        return (centre, normal / norm, (max(0, eigenvalues[0]) / count).squareRoot())
+        return (centre, normal / norm, (max(0, smallest) / count).squareRoot())
     }
 }

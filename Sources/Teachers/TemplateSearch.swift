@@ -133,13 +133,6 @@ public struct TemplateSearch: Sendable, Equatable {
     /// ZNCC of the zero-mean unit-norm `template` with the window of `image` centred at
     /// integer (x, y); nil when the window leaves the image or is flat.
     @inline(__always)
-    /// ZNCC of the template's finest level with the window of `image` centred at (x, y),
-    /// or nil where the window leaves the image or is flat.
-    public static func score(_ template: QueryTemplate, in image: GreyImage, x: Int, y: Int) -> Float? {
-        guard let level = template.levels.first, !level.isEmpty else { return nil }
-        return zncc(level, radius: template.radius, in: image, x: x, y: y)
-    }
-
     static func zncc(_ template: [Float], radius r: Int, in image: GreyImage, x: Int, y: Int) -> Float? {
         guard x - r >= 0, y - r >= 0, x + r < image.width, y + r < image.height else { return nil }
         let side = 2 * r + 1
