@@ -1,17 +1,19 @@
 // The full tracker's pass over a rig clip (depth and/or several calibrated cameras):
-//  1. the checking tracker tracks every query in its own view too (two trackers of
-//     different families, as for a video's clip); and each query is lifted at its query
-//     frame with its view's depth, projected into every other view with depth, and where
-//     that view sees it (depth test) it becomes a query there too, tracked by the checker in
-//     that view's frames; so a point hidden from its own camera is still followed by the
-//     cameras that see it (a second round, seeding views that see a point's fused position
-//     later, cost 60% more time for no recall on ../shared/bench rigs, and is not done);
-//  2. MultiViewTrackFusion lifts every view's visible 2D labels, keeps the positions the
-//     views agree on, refines them against the fused cloud (kNN) and decides visibility in
-//     every view by its depth.
-// The query's own view keeps the drawn teacher's labels; the other views' come from the
-// checker (another family, by FullTrackerConfiguration.checker), so agreement between
-// views is also agreement between trackers.
+//  1. cross-view tracking: the checking tracker (another family than the drawn teacher,
+//     FullTrackerConfiguration.checker) tracks every query in its own view too, so each
+//     2D label there has two trackers behind it; each query is placed in 3D at its query
+//     frame (lifted with its view's depth, or, in a view without depth, found in the
+//     other views by guided SIFT matching along its epipolar lines and triangulated:
+//     EpipolarCorrespondence, Triangulation), and every other view that sees it there
+//     (depth test, or its SIFT descriptor at the projection) tracks it from that frame
+//     with both the checker and the drawn teacher (when native); so a point hidden from
+//     its own camera is still followed by the cameras that see it. (A second round,
+//     seeding views that see a point's fused position only later, cost 60% more time for
+//     no recall on ../shared/bench rigs, and is not done.)
+//  2. MultiViewTrackFusion lifts every tracker's visible 2D labels in every view,
+//     triangulates those of views without depth, keeps the positions at least two agree
+//     on, refines them against the fused cloud (kNN) and decides visibility in every view
+//     by its depth.
 
 import Foundation
 import Geometry
