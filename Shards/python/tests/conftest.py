@@ -4,6 +4,7 @@ real H.264 video_mp4. Tests that need particular content use their own fixtures.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -13,6 +14,33 @@ import pytest
 
 from mds_writer import MDSWriter, encode_h264
 from pseudotrack_data.schema import LABEL_COLUMNS
+
+
+@contextlib.contextmanager
+def streaming_copy(root: str, tmp_path):
+    """A private copy of `root` for mosaicml-streaming, which writes decompressed shards
+    beside the compressed ones and keeps state in shared memory: a clean slate before
+    and after."""
+    from streaming.base.util import clean_stale_shared_memory
+    clean_stale_shared_memory()
+    dst = str(tmp_path / "copy")
+    shutil.copytree(root, dst)
+    try:
+        yield dst
+    finally:
+        clean_stale_shared_memory()
+
+
+def assert_same_sample(got, want, where: str = "") -> None:
+    """The same columns with the same values: arrays of the same dtype, shape and content."""
+    assert sorted(got) == sorted(want), where
+    for key, value in want.items():
+        if isinstance(value, np.ndarray):
+            assert isinstance(got[key], np.ndarray), f"{where} {key}"
+            assert got[key].dtype == value.dtype and got[key].shape == value.shape, f"{where} {key}"
+            np.testing.assert_array_equal(got[key], value, err_msg=f"{where} {key}")
+        else:
+            assert got[key] == value, f"{where} {key}"
 
 
 def synthetic_clip(seed: int, t: int = 10, n: int = 24, width: int = 96, height: int = 64):

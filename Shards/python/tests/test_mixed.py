@@ -5,12 +5,11 @@ tests/mds_writer.py, checked, read back (ours and StreamingDataset), and exporte
 
 import os
 import pickle
-import shutil
 
 import numpy as np
 import pytest
 
-from conftest import synthetic_clip
+from conftest import assert_same_sample, streaming_copy, synthetic_clip
 from mds_writer import KindsWriter, encode_h264
 from pseudotrack_data import (check_dataset, check_sample, cotracker_views, export_mvtracker, export_tapvid3d,
                               is_rig, open_shards, sample_frames, to_cotracker, view_count)
@@ -78,16 +77,6 @@ def mixed_dir(tmp_path_factory):
     return out, write_mixed(out)
 
 
-def _same(got, want):
-    assert sorted(got) == sorted(want)
-    for key, value in want.items():
-        if isinstance(value, np.ndarray):
-            assert got[key].dtype == value.dtype and got[key].shape == value.shape, key
-            np.testing.assert_array_equal(got[key], value, err_msg=key)
-        else:
-            assert got[key] == value, key
-
-
 def test_mixed_directory_conforms_and_reads_back(mixed_dir):
     root, written = mixed_dir
     assert check_dataset(root) == []
@@ -106,7 +95,7 @@ def test_mixed_directory_conforms_and_reads_back(mixed_dir):
             s = ds[g]
             kind, want, _ = written[s["meta"]["clip_id"]]
             assert kind == kinds[k] and is_rig(s) == (kind == "rig")   # a shard holds one kind
-            _same(s, want)
+            assert_same_sample(s, want)
             seen.add(s["meta"]["clip_id"])
     assert seen == set(written)
 
@@ -176,22 +165,16 @@ def test_a_rig_clip_whose_meta_video_is_not_the_rig_is_reported(tmp_path):
 
 def test_streaming_dataset_reads_a_mixed_directory_identically(mixed_dir, tmp_path):
     streaming = pytest.importorskip("streaming")
-    from streaming.base.util import clean_stale_shared_memory
     root, _ = mixed_dir
-    copy_dir = str(tmp_path / "copy")
-    shutil.copytree(root, copy_dir)
-    clean_stale_shared_memory()
-    try:
+    with streaming_copy(root, tmp_path) as copy_dir:
         ours = list(open_shards(copy_dir))
         theirs = streaming.StreamingDataset(local=copy_dir, shuffle=False, batch_size=1)
         assert len(theirs) == len(ours)
         for i in range(len(theirs)):
             got = dict(theirs[i])
-            _same(got, ours[i])
+            assert_same_sample(got, ours[i], f"sample {i}")
             assert check_sample(got) == []
         assert sorted(is_rig(theirs[i]) for i in range(len(theirs))) == sorted(is_rig(s) for s in ours)
-    finally:
-        clean_stale_shared_memory()
 
 
 def test_to_cotracker_on_a_mixed_directory(mixed_dir):

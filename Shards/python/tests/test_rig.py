@@ -7,12 +7,11 @@ import hashlib
 import io
 import json
 import os
-import shutil
 
 import numpy as np
 import pytest
 
-from conftest import synthetic_clip
+from conftest import assert_same_sample, streaming_copy, synthetic_clip
 from mds_writer import MDSWriter, encode_h264
 from pseudotrack_data import (check_dataset, check_sample, export_mvtracker, export_tapvid3d, open_shards,
                               rig_view, sample_frames, sample_views, to_cotracker)
@@ -551,24 +550,12 @@ def test_mvtracker_export_from_video(rig_video_dir, tmp_path):
 
 def test_streaming_dataset_reads_rig_samples_identically(rig_frames_dir, tmp_path):
     streaming = pytest.importorskip("streaming")
-    from streaming.base.util import clean_stale_shared_memory
     root, _ = rig_frames_dir
-    copy_dir = str(tmp_path / "copy")
-    shutil.copytree(root, copy_dir)
-    clean_stale_shared_memory()
-    try:
+    with streaming_copy(root, tmp_path) as copy_dir:
         ours = list(open_shards(copy_dir))
         theirs = streaming.StreamingDataset(local=copy_dir, shuffle=False, batch_size=1)
         assert len(theirs) == len(ours)
         for i in range(len(theirs)):
-            got = theirs[i]
-            assert sorted(got) == sorted(ours[i])
-            for key, value in ours[i].items():
-                if isinstance(value, np.ndarray):
-                    assert got[key].dtype == value.dtype and got[key].shape == value.shape, key
-                    np.testing.assert_array_equal(got[key], value, err_msg=key)
-                else:
-                    assert got[key] == value, key
-            assert check_sample(dict(got)) == []
-    finally:
-        clean_stale_shared_memory()
+            got = dict(theirs[i])
+            assert_same_sample(got, ours[i], f"sample {i}")
+            assert check_sample(got) == []

@@ -3,11 +3,10 @@ venv: it needs torch, torchvision and transformers; see Shards/python/README.md)
 
 import os
 import re
-import shutil
 
-import numpy as np
 import pytest
 
+from conftest import assert_same_sample, streaming_copy
 from pseudotrack_data import open_shards
 
 streaming = pytest.importorskip("streaming")
@@ -15,23 +14,8 @@ streaming = pytest.importorskip("streaming")
 
 @pytest.fixture
 def fresh_copy(shard_dir, tmp_path):
-    """StreamingDataset writes decompressed shards beside the compressed ones and keeps
-    state in shared memory: give it a private directory and a clean slate."""
-    from streaming.base.util import clean_stale_shared_memory
-    clean_stale_shared_memory()
-    dst = str(tmp_path / "copy")
-    shutil.copytree(shard_dir, dst)
-    yield dst
-    clean_stale_shared_memory()
-
-
-def _same(a, b, where):
-    if isinstance(a, np.ndarray):
-        assert isinstance(b, np.ndarray), where
-        assert a.dtype == b.dtype and a.shape == b.shape, where
-        np.testing.assert_array_equal(a, b, err_msg=where)
-    else:
-        assert type(a) is type(b) and a == b, where
+    with streaming_copy(shard_dir, tmp_path) as dst:
+        yield dst
 
 
 def test_streaming_dataset_reads_every_sample_identically(fresh_copy):
@@ -40,10 +24,8 @@ def test_streaming_dataset_reads_every_sample_identically(fresh_copy):
     theirs = streaming.StreamingDataset(local=fresh_copy, shuffle=False, batch_size=1)
     assert len(theirs) == len(expected)
     for i in range(len(theirs)):
-        got = theirs[i]
-        assert sorted(got) == sorted(expected[i]), i
-        for key in got:
-            _same(expected[i][key], got[key], f"sample {i} column {key}")
+        assert_same_sample(theirs[i], expected[i], f"sample {i}")
+        assert all(type(theirs[i][key]) is type(expected[i][key]) for key in expected[i]), i
     # Its iteration order with shuffle=False is index order too.
     for i, got in enumerate(theirs):
         assert got["meta"] == expected[i]["meta"]
