@@ -52,11 +52,8 @@ public struct PinholeCamera: Equatable, Sendable {
 
     /// The same camera for pixels mapped by stored = source·scale + offset.
     public func mappingPixels(scaleX: Double, scaleY: Double, offsetX: Double, offsetY: Double) -> PinholeCamera {
-        var copy = self
         let s = Matrix3(rows: SIMD3(scaleX, 0, offsetX), SIMD3(0, scaleY, offsetY), SIMD3(0, 0, 1))
-        copy.K = s * K
-        copy = try! PinholeCamera(K: copy.K.rowMajor, extrinsics: extrinsicsRowMajor)
-        return copy
+        return try! PinholeCamera(K: (s * K).rowMajor, extrinsics: extrinsicsRowMajor)
     }
 }
 

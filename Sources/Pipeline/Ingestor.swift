@@ -139,28 +139,39 @@ public struct Ingestor {
             return failed("too-short", "\(path): \(info.frameCount) frames, fewer than a clip needs (clips.min_length \(pipeline.clips.minLength) at the frame step)",
                           hash: hash, bytes: bytes)
         }
-        let geometry = pipeline.clips.geometry(width: info.width, height: info.height)
-        let geometryJSON = String(decoding: try! JSONEncoder().encode(geometry), as: UTF8.self)
         do {
-            let video = try VideoRecord(sourceId: 0, viewIndex: 0, viewName: "main", path: path, sha256: hash,
-                                        container: info.container, codec: info.codec, pixelFormat: info.pixelFormat,
-                                        codedWidth: info.codedWidth, codedHeight: info.codedHeight, width: info.width,
-                                        height: info.height, frameRate: info.frameRate, frameCount: info.frameCount,
-                                        containerFrameCount: info.containerFrameCount, duration: info.duration,
-                                        rotation: info.rotation, variableFrameRate: info.variableFrameRate,
-                                        timeBaseNum: info.timeBaseNumerator, timeBaseDen: info.timeBaseDenominator,
-                                        timestamps: info.frameTimestamps)
-            let clips = planned.map { p in
-                ClipRecord(sourceId: 0, clipIndex: p.index, frameStep: p.frameStep, frames: p.frames,
-                           geometryJSON: geometryJSON, storedWidth: geometry.width, storedHeight: geometry.height,
-                           scaleX: geometry.scaleX, scaleY: geometry.scaleY, offsetX: geometry.offsetX,
-                           offsetY: geometry.offsetY, seed: p.seed)
-            }
+            let video = try Self.videoRecord(info, viewIndex: 0, viewName: "main", path: path, sha256: hash)
+            let clips = clipRecords(planned, width: info.width, height: info.height)
             return IngestedSource(source: SourceRecord(kind: .video, uri: path, sha256: hash, bytes: bytes, state: .ingested,
                                                        runId: runId, ingestedAt: now),
                                   videos: [video], clips: clips)
         } catch {
             return failed("internal", "\(path): \(error)", hash: hash, bytes: bytes)
+        }
+    }
+
+    /// The manifest row of a probed video, as view `viewIndex` of its source.
+    static func videoRecord(_ info: VideoInfo, viewIndex: Int, viewName: String, path: String, sha256: String,
+                            frameRate: Double? = nil) throws -> VideoRecord {
+        try VideoRecord(sourceId: 0, viewIndex: viewIndex, viewName: viewName, path: path, sha256: sha256,
+                        container: info.container, codec: info.codec, pixelFormat: info.pixelFormat,
+                        codedWidth: info.codedWidth, codedHeight: info.codedHeight, width: info.width,
+                        height: info.height, frameRate: frameRate ?? info.frameRate, frameCount: info.frameCount,
+                        containerFrameCount: info.containerFrameCount, duration: info.duration,
+                        rotation: info.rotation, variableFrameRate: info.variableFrameRate,
+                        timeBaseNum: info.timeBaseNumerator, timeBaseDen: info.timeBaseDenominator,
+                        timestamps: info.frameTimestamps)
+    }
+
+    /// The clip rows of `planned` clips of frames `width × height`, at the pipeline's stored geometry.
+    func clipRecords(_ planned: [PlannedClip], width: Int, height: Int) -> [ClipRecord] {
+        let geometry = pipeline.clips.geometry(width: width, height: height)
+        let geometryJSON = String(decoding: try! JSONEncoder().encode(geometry), as: UTF8.self)
+        return planned.map { p in
+            ClipRecord(sourceId: 0, clipIndex: p.index, frameStep: p.frameStep, frames: p.frames,
+                       geometryJSON: geometryJSON, storedWidth: geometry.width, storedHeight: geometry.height,
+                       scaleX: geometry.scaleX, scaleY: geometry.scaleY, offsetX: geometry.offsetX,
+                       offsetY: geometry.offsetY, seed: p.seed)
         }
     }
 }

@@ -66,31 +66,19 @@ extension Ingestor {
         if planned.isEmpty {
             return failed("too-short", "\(directory): \(frameCount) frames per view, fewer than a clip needs (clips.min_length \(pipeline.clips.minLength) at the frame step)", hash: hash)
         }
-        let geometry = pipeline.clips.geometry(width: width, height: height)
-        let geometryJSON = String(decoding: try! JSONEncoder().encode(geometry), as: UTF8.self)
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             var videos: [VideoRecord] = []
             for (index, (camera, info)) in zip(rig.cameras, infos).enumerated() {
-                var video = try VideoRecord(sourceId: 0, viewIndex: index, viewName: camera.name, path: camera.video, sha256: hashes[index],
-                                            container: info.container, codec: info.codec, pixelFormat: info.pixelFormat,
-                                            codedWidth: info.codedWidth, codedHeight: info.codedHeight, width: info.width,
-                                            height: info.height, frameRate: rig.fps ?? info.frameRate, frameCount: info.frameCount,
-                                            containerFrameCount: info.containerFrameCount, duration: info.duration,
-                                            rotation: info.rotation, variableFrameRate: info.variableFrameRate,
-                                            timeBaseNum: info.timeBaseNumerator, timeBaseDen: info.timeBaseDenominator,
-                                            timestamps: info.frameTimestamps)
-                video.calibration = String(decoding: try encoder.encode(RigCalibration(K: camera.K, extrinsics: camera.extrinsics, depthUnitMetres: rig.depthUnitMetres)), as: UTF8.self)
+                var video = try Self.videoRecord(info, viewIndex: index, viewName: camera.name, path: camera.video, sha256: hashes[index],
+                                                 frameRate: rig.fps)
+                video.calibration = String(decoding: try encoder.encode(RigCalibration(K: camera.K, extrinsics: camera.extrinsics,
+                                                                                      depthUnitMetres: rig.depthUnitMetres)), as: UTF8.self)
                 video.depth = try camera.depth.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
                 videos.append(video)
             }
-            let clips = planned.map { p in
-                ClipRecord(sourceId: 0, clipIndex: p.index, frameStep: p.frameStep, frames: p.frames,
-                           geometryJSON: geometryJSON, storedWidth: geometry.width, storedHeight: geometry.height,
-                           scaleX: geometry.scaleX, scaleY: geometry.scaleY, offsetX: geometry.offsetX,
-                           offsetY: geometry.offsetY, seed: p.seed)
-            }
+            let clips = clipRecords(planned, width: width, height: height)
             return IngestedSource(source: SourceRecord(kind: .rig, uri: directory, sha256: hash, bytes: totalBytes, state: .ingested,
                                                        runId: runId, ingestedAt: now),
                                   videos: videos, clips: clips)
