@@ -4,7 +4,7 @@
 //   CFFmpeg, CZstd, COpenBLAS,     system libraries found with pkg-config
 //   CCrypto; CPlatform             statfs and cpuid
 //   Seeding                        deterministic random numbers derived from names
-//   ImagingKernels(AVX2)           filter inner loops, compiled for SSE2 and for AVX2
+//   ImagingKernels(AVX2)           filter and Lucas–Kanade window loops, compiled for SSE2 and for AVX2
 //   Imaging                        image buffers and per-pixel kernels
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
 //   Synthetic                      videos with known content (tests, demo without samples)
@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
-        .target(name: "Teachers", dependencies: ["Imaging"]),
+        .target(name: "Teachers", dependencies: ["Imaging", "ImagingKernels", "ImagingKernelsAVX2"]),
         .target(name: "Geometry", dependencies: ["COpenBLAS"]),
         .target(name: "Evaluation"),
         .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO", "Geometry"]),

@@ -32,11 +32,6 @@ public struct GaussianKernel: Equatable, Sendable {
 }
 
 public enum GaussianBlur {
-    /// The row kernels for this CPU: the AVX2 build where the CPU has AVX2 and FMA.
-    /// PSEUDOTRACK_NO_AVX2=1 forces the SSE2 build (to compare them).
-    static let useAVX2: Bool = pt_cpu_has_avx2_fma() != 0
-        && ProcessInfo.processInfo.environment["PSEUDOTRACK_NO_AVX2"] != "1"
-
     /// Blurs `source` into `destination` (same size; resized if not). `scratch` is reused.
     public static func apply(_ source: GreyImage, into destination: inout GreyImage, kernel: GaussianKernel,
                              scratch: inout [Float]) {
@@ -47,7 +42,7 @@ public enum GaussianBlur {
         let needed = w * h + paddedWidth
         if scratch.count < needed { scratch = [Float](repeating: 0, count: needed) }
         guard w > 0 && h > 0 else { return }
-        let avx2 = useAVX2
+        let avx2 = KernelBuild.avx2
         kernel.taps.withUnsafeBufferPointer { tapBuffer in
             let taps = tapBuffer.baseAddress!
             source.pixels.withUnsafeBufferPointer { src in

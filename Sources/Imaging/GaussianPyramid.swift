@@ -22,24 +22,36 @@ public enum GaussianPyramid {
     public static func halve(_ image: GreyImage) -> GreyImage {
         let w = image.width, h = image.height
         let ow = (w + 1) / 2, oh = (h + 1) / 2
-        // Horizontal pass at even columns only, then vertical at even rows.
+        // Horizontal pass at even columns only, then vertical at even rows; reflection
+        // only where a tap leaves the image.
         var rows = [Float](repeating: 0, count: ow * h)
-        image.pixels.withUnsafeBufferPointer { src in
-            for y in 0..<h {
-                let r = src.baseAddress! + y * w
-                for ox in 0..<ow {
-                    let x = 2 * ox
-                    rows[y * ow + ox] = (r[reflect(x - 2, w)] + 4 * r[reflect(x - 1, w)] + 6 * r[x]
-                                         + 4 * r[reflect(x + 1, w)] + r[reflect(x + 2, w)]) / 16
-                }
-            }
-        }
         var out = GreyImage(width: ow, height: oh)
-        for oy in 0..<oh {
-            let y = 2 * oy
-            let a = reflect(y - 2, h) * ow, b = reflect(y - 1, h) * ow, c = y * ow, d = reflect(y + 1, h) * ow, e = reflect(y + 2, h) * ow
-            for ox in 0..<ow {
-                out.pixels[oy * ow + ox] = (rows[a + ox] + 4 * rows[b + ox] + 6 * rows[c + ox] + 4 * rows[d + ox] + rows[e + ox]) / 16
+        image.pixels.withUnsafeBufferPointer { src in
+            rows.withUnsafeMutableBufferPointer { rowsBuffer in
+                let tmp = rowsBuffer.baseAddress!
+                for y in 0..<h {
+                    let r = src.baseAddress! + y * w, o = tmp + y * ow
+                    for ox in 0..<ow {
+                        let x = 2 * ox
+                        if x >= 2 && x + 2 < w {
+                            o[ox] = (r[x - 2] + 4 * r[x - 1] + 6 * r[x] + 4 * r[x + 1] + r[x + 2]) / 16
+                        } else {
+                            o[ox] = (r[reflect(x - 2, w)] + 4 * r[reflect(x - 1, w)] + 6 * r[x]
+                                     + 4 * r[reflect(x + 1, w)] + r[reflect(x + 2, w)]) / 16
+                        }
+                    }
+                }
+                out.pixels.withUnsafeMutableBufferPointer { dst in
+                    for oy in 0..<oh {
+                        let y = 2 * oy
+                        let a = tmp + reflect(y - 2, h) * ow, b = tmp + reflect(y - 1, h) * ow, c = tmp + y * ow
+                        let d = tmp + reflect(y + 1, h) * ow, e = tmp + reflect(y + 2, h) * ow
+                        let o = dst.baseAddress! + oy * ow
+                        for ox in 0..<ow {
+                            o[ox] = (a[ox] + 4 * b[ox] + 6 * c[ox] + 4 * d[ox] + e[ox]) / 16
+                        }
+                    }
+                }
             }
         }
         return out

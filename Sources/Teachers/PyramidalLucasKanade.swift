@@ -10,8 +10,13 @@
 // unit used here. The coarse-to-fine guess doubles from level to level; a point lost at
 // the base level (singular window, or the window leaving the frame) is reported lost.
 // The error is the mean absolute difference between the two windows, grey levels.
+// The window loops are ImagingKernels.LucasKanadeWindows (eight samples at a time, the
+// AVX2 build where the CPU has it); an iteration samples the target window and forms its
+// sums in one pass, without storing it.
 
 import Imaging
+import ImagingKernels
+import ImagingKernelsAVX2
 
 public struct LucasKanadeConfiguration: Sendable, Equatable {
     /// Window side, pixels (odd).
@@ -55,72 +60,90 @@ public struct LucasKanadeFrame: Sendable {
 }
 
 /// An image with a border of `pad` pixels on every side: its edge repeated, or zeros.
-struct PaddedPlane: Sendable {
+/// Immutable once built; it owns its buffer so that windows can be read by pointer.
+final class PaddedPlane: @unchecked Sendable {
     let width: Int
     let height: Int
     let pad: Int
     let stride: Int
-    let values: [Float]
+    let rows: Int
+    private let values: UnsafeMutableBufferPointer<Float>
 
     init(_ image: GreyImage, pad: Int, repeatEdge: Bool) {
         width = image.width; height = image.height; self.pad = pad
         stride = image.width + 2 * pad
-        var values = [Float](repeating: 0, count: stride * (image.height + 2 * pad))
-        for y in 0..<(image.height + 2 * pad) {
-            let inside = y >= pad && y < pad + image.height
-            guard repeatEdge || inside else { continue }
-            let sy = min(max(y - pad, 0), image.height - 1)
-            for x in 0..<stride {
-                let xInside = x >= pad && x < pad + image.width
-                guard repeatEdge || xInside else { continue }
-                let sx = min(max(x - pad, 0), image.width - 1)
-                values[y * stride + x] = image.pixels[sy * image.width + sx]
+        rows = image.height + 2 * pad
+        values = .allocate(capacity: stride * rows)
+        values.initialize(repeating: 0)
+        guard width > 0 && height > 0 else { return }
+        let base = values.baseAddress!, w = width, h = height, stride = stride
+        image.pixels.withUnsafeBufferPointer { src in
+            for y in 0..<rows {
+                let inside = y >= pad && y < pad + h
+                guard repeatEdge || inside else { continue }
+                let row = src.baseAddress! + min(max(y - pad, 0), h - 1) * w
+                let dst = base + y * stride
+                (dst + pad).update(from: row, count: w)
+                if repeatEdge {
+                    dst.update(repeating: row[0], count: pad)
+                    (dst + pad + w).update(repeating: row[w - 1], count: pad)
+                }
             }
         }
-        self.values = values
+    }
+
+    deinit { values.deallocate() }
+
+    /// The samples a bilinear window reads from (ix, iy), indices in the padded plane:
+    /// `columns` + 1 by `windowRows` + 1 of them, as a pointer and a row stride. Where
+    /// they would leave the padded plane, they are first copied into `scratch` (at least
+    /// (columns + 1) · (windowRows + 1) floats), each taken from the nearest sample.
+    func neighbourhood(ix: Int, iy: Int, columns: Int, windowRows: Int,
+                       scratch: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
+        let base = UnsafePointer(values.baseAddress!)
+        if ix >= 0 && iy >= 0 && ix + columns < stride && iy + windowRows < rows {
+            return (base + iy * stride + ix, stride)
+        }
+        let s = columns + 1
+        for y in 0...windowRows {
+            let row = base + min(max(iy + y, 0), rows - 1) * stride
+            for x in 0...columns { scratch[y * s + x] = row[min(max(ix + x, 0), stride - 1)] }
+        }
+        return (UnsafePointer(scratch), s)
+    }
+}
+
+/// The LucasKanadeWindows build for this CPU (see Imaging.KernelBuild).
+struct LucasKanadeKernels {
+    let avx2 = KernelBuild.avx2
+
+    @inline(__always)
+    func sample(_ o: UnsafePointer<Float>, _ s: Int, _ w: SIMD4<Float>, rows: Int, chunks: Int, into out: UnsafeMutablePointer<Float>) {
+        if avx2 {
+            ImagingKernelsAVX2.LucasKanadeWindows.sample(o, stride: s, weights: w, rows: rows, chunks: chunks, into: out)
+        } else {
+            ImagingKernels.LucasKanadeWindows.sample(o, stride: s, weights: w, rows: rows, chunks: chunks, into: out)
+        }
     }
 
     @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    func structureTensor(gx: UnsafePointer<Float>, gy: UnsafePointer<Float>, count: Int) -> SIMD3<Float> {
+        avx2 ? ImagingKernelsAVX2.LucasKanadeWindows.structureTensor(gx: gx, gy: gy, count: count)
+            : ImagingKernels.LucasKanadeWindows.structureTensor(gx: gx, gy: gy, count: count)
     }
 
-    /// Samples the size×size window whose top-left sample is at `origin` (bilinear) into
-    /// `out`. Beyond the padding the nearest padded sample is used.
-    func window(at origin: SIMD2<Float>, size: Int, into out: UnsafeMutablePointer<Float>) {
-        let x0 = origin.x.rounded(.down), y0 = origin.y.rounded(.down)
-        let a = origin.x - x0, b = origin.y - y0
-        let w00 = (1 - a) * (1 - b), w01 = a * (1 - b), w10 = (1 - a) * b, w11 = a * b
-        let ix = Int(x0) + pad, iy = Int(y0) + pad
-        let rows = height + 2 * pad
-        values.withUnsafeBufferPointer { p in
-            if ix >= 0 && iy >= 0 && ix + size < stride && iy + size < rows {
-                for y in 0..<size {
-                    let r0 = p.baseAddress! + (iy + y) * stride + ix, r1 = r0 + stride
-                    let o = out + y * size
-                    var x = 0
-                    while x + 8 <= size {
-                        let v = Self.load8(r0 + x) * w00 + Self.load8(r0 + x + 1) * w01
-                            + Self.load8(r1 + x) * w10 + Self.load8(r1 + x + 1) * w11
-                        UnsafeMutableRawPointer(o + x).storeBytes(of: v, as: SIMD8<Float>.self)
-                        x += 8
-                    }
-                    while x < size {
-                        o[x] = w00 * r0[x] + w01 * r0[x + 1] + w10 * r1[x] + w11 * r1[x + 1]
-                        x += 1
-                    }
-                }
-            } else {
-                for y in 0..<size {
-                    let ya = min(max(iy + y, 0), rows - 1), yb = min(max(iy + y + 1, 0), rows - 1)
-                    for x in 0..<size {
-                        let xa = min(max(ix + x, 0), stride - 1), xb = min(max(ix + x + 1, 0), stride - 1)
-                        out[y * size + x] = w00 * p[ya * stride + xa] + w01 * p[ya * stride + xb]
-                            + w10 * p[yb * stride + xa] + w11 * p[yb * stride + xb]
-                    }
-                }
-            }
-        }
+    @inline(__always)
+    func mismatch(_ o: UnsafePointer<Float>, _ s: Int, _ w: SIMD4<Float>, rows: Int, chunks: Int, source: UnsafePointer<Float>,
+                  gx: UnsafePointer<Float>, gy: UnsafePointer<Float>) -> SIMD2<Float> {
+        avx2 ? ImagingKernelsAVX2.LucasKanadeWindows.mismatch(o, stride: s, weights: w, rows: rows, chunks: chunks, source: source, gx: gx, gy: gy)
+            : ImagingKernels.LucasKanadeWindows.mismatch(o, stride: s, weights: w, rows: rows, chunks: chunks, source: source, gx: gx, gy: gy)
+    }
+
+    @inline(__always)
+    func absoluteDifference(_ o: UnsafePointer<Float>, _ s: Int, _ w: SIMD4<Float>, rows: Int, chunks: Int, width: Int,
+                            source: UnsafePointer<Float>) -> Float {
+        avx2 ? ImagingKernelsAVX2.LucasKanadeWindows.absoluteDifference(o, stride: s, weights: w, rows: rows, chunks: chunks, width: width, source: source)
+            : ImagingKernels.LucasKanadeWindows.absoluteDifference(o, stride: s, weights: w, rows: rows, chunks: chunks, width: width, source: source)
     }
 }
 
@@ -145,14 +168,26 @@ public struct PyramidalLucasKanade: Sendable {
     public func track(_ points: [SIMD2<Float>], from source: LucasKanadeFrame, to target: LucasKanadeFrame,
                       guesses: [SIMD2<Float>]? = nil) -> [LucasKanadeResult] {
         let c = configuration
-        let half = (c.window - 1) / 2
-        let area = c.window * c.window
+        let size = c.window, half = Float((c.window - 1) / 2)
+        let area = Float(size * size)
+        // Windows are stored `chunks` × 8 floats per row; the gradient windows are zero
+        // past the window's width, so those columns add nothing to the sums.
+        let chunks = (size + 7) / 8, columns = chunks * 8, count = size * columns
         let top = min(source.levels.count, target.levels.count) - 1
-        var patch = [Float](repeating: 0, count: 4 * area)
+        let kernels = LucasKanadeKernels()
+        var buffer = [Float](repeating: 0, count: 3 * count + (columns + 1) * (size + 1))
         var results: [LucasKanadeResult] = []
         results.reserveCapacity(points.count)
-        patch.withUnsafeMutableBufferPointer { buffer in
-            let iv = buffer.baseAddress!, ixv = iv + area, iyv = ixv + area, jv = iyv + area
+        buffer.withUnsafeMutableBufferPointer { buffer in
+            let iv = buffer.baseAddress!, ixv = iv + count, iyv = ixv + count, scratch = iyv + count
+            /// The samples of a window with top-left sample at `corner` in `plane`.
+            func placed(_ plane: PaddedPlane, _ corner: SIMD2<Float>) -> (UnsafePointer<Float>, Int, SIMD4<Float>) {
+                let x0 = corner.x.rounded(.down), y0 = corner.y.rounded(.down)
+                let a = corner.x - x0, b = corner.y - y0
+                let (o, s) = plane.neighbourhood(ix: Int(x0) + plane.pad, iy: Int(y0) + plane.pad, columns: columns,
+                                                 windowRows: size, scratch: scratch)
+                return (o, s, SIMD4((1 - a) * (1 - b), a * (1 - b), (1 - a) * b, a * b))
+            }
             for (index, point) in points.enumerated() {
                 var next = (guesses?[index] ?? point) / Float(1 << top)
                 var found = true
@@ -160,34 +195,37 @@ public struct PyramidalLucasKanade: Sendable {
                 for level in stride(from: top, through: 0, by: -1) {
                     let scale = Float(1 << level)
                     if level != top { next *= 2 }
-                    let prev = point / scale
-                    let image = source.images[level], gx = source.dx[level], gy = source.dy[level]
+                    let origin = point / scale - half
                     let j = target.images[level]
                     // The source window and its gradients, bilinearly sampled.
-                    var a11: Float = 0, a12: Float = 0, a22: Float = 0
-                    let origin = prev - Float(half)
-                    image.window(at: origin, size: c.window, into: iv)
-                    gx.window(at: origin, size: c.window, into: ixv)
-                    gy.window(at: origin, size: c.window, into: iyv)
-                    for k in 0..<area {
-                        a11 += ixv[k] * ixv[k]; a12 += ixv[k] * iyv[k]; a22 += iyv[k] * iyv[k]
+                    let (o, s, w) = placed(source.images[level], origin)
+                    kernels.sample(o, s, w, rows: size, chunks: chunks, into: iv)
+                    let (ox, sx, _) = placed(source.dx[level], origin)
+                    kernels.sample(ox, sx, w, rows: size, chunks: chunks, into: ixv)
+                    let (oy, sy, _) = placed(source.dy[level], origin)
+                    kernels.sample(oy, sy, w, rows: size, chunks: chunks, into: iyv)
+                    for y in 0..<size {
+                        for x in size..<columns { ixv[y * columns + x] = 0; iyv[y * columns + x] = 0 }
                     }
+                    let tensor = kernels.structureTensor(gx: ixv, gy: iyv, count: count)
+                    let a11 = tensor[0], a12 = tensor[1], a22 = tensor[2]
                     let det = a11 * a22 - a12 * a12
-                    let minEigenvalue = (a22 + a11 - ((a11 - a22) * (a11 - a22) + 4 * a12 * a12).squareRoot()) / (2 * Float(area))
+                    let minEigenvalue = (a22 + a11 - ((a11 - a22) * (a11 - a22) + 4 * a12 * a12).squareRoot()) / (2 * area)
                     if minEigenvalue < c.minEigenvalue || det < Float.ulpOfOne {
                         if level == 0 { found = false }
                         continue
                     }
                     var previousDelta = SIMD2<Float>(0, 0)
                     for iteration in 0..<c.maxIterations {
-                        let corner = next - Float(half)
-                        if corner.x < -Float(c.window) || corner.y < -Float(c.window)
+                        let corner = next - half
+                        if corner.x < -Float(size) || corner.y < -Float(size)
                             || corner.x >= Float(j.width) || corner.y >= Float(j.height) {
                             if level == 0 { found = false }
                             break
                         }
-                        let (b1, b2) = Self.mismatch(j, at: corner, size: c.window, source: iv, gx: ixv, gy: iyv, scratch: jv)
-                        let delta = SIMD2((a12 * b2 - a22 * b1) / det, (a12 * b1 - a11 * b2) / det)
+                        let (o, s, w) = placed(j, corner)
+                        let b = kernels.mismatch(o, s, w, rows: size, chunks: chunks, source: iv, gx: ixv, gy: iyv)
+                        let delta = SIMD2((a12 * b[1] - a22 * b[0]) / det, (a12 * b[0] - a11 * b[1]) / det)
                         next += delta
                         if (delta * delta).sum() <= c.epsilon * c.epsilon { break }
                         if iteration > 0 {
@@ -198,8 +236,8 @@ public struct PyramidalLucasKanade: Sendable {
                     }
                 }
                 if found {
-                    let corner = next - Float(half)
-                    error = Self.meanAbsoluteDifference(target.images[0], at: corner, size: c.window, source: iv, scratch: jv)
+                    let (o, s, w) = placed(target.images[0], next - half)
+                    error = kernels.absoluteDifference(o, s, w, rows: size, chunks: chunks, width: size, source: iv) / area
                     let w0 = Float(target.levels[0].width), h0 = Float(target.levels[0].height)
                     if next.x < -0.5 || next.y < -0.5 || next.x > w0 - 0.5 || next.y > h0 - 0.5 { found = false }
                 }
@@ -207,25 +245,5 @@ public struct PyramidalLucasKanade: Sendable {
             }
         }
         return results
-    }
-
-    /// Σ (J − I)·Ix and Σ (J − I)·Iy over the window of J at `origin` (sampled into `scratch`).
-    static func mismatch(_ j: PaddedPlane, at origin: SIMD2<Float>, size: Int, source: UnsafePointer<Float>,
-                         gx: UnsafePointer<Float>, gy: UnsafePointer<Float>, scratch sampled: UnsafeMutablePointer<Float>) -> (Float, Float) {
-        j.window(at: origin, size: size, into: sampled)
-        var b1: Float = 0, b2: Float = 0
-        for k in 0..<(size * size) {
-            let d = sampled[k] - source[k]
-            b1 += d * gx[k]; b2 += d * gy[k]
-        }
-        return (b1, b2)
-    }
-
-    static func meanAbsoluteDifference(_ j: PaddedPlane, at origin: SIMD2<Float>, size: Int, source: UnsafePointer<Float>,
-                                       scratch sampled: UnsafeMutablePointer<Float>) -> Float {
-        j.window(at: origin, size: size, into: sampled)
-        var sum: Float = 0
-        for k in 0..<(size * size) { sum += abs(sampled[k] - source[k]) }
-        return sum / Float(size * size)
     }
 }

@@ -1,0 +1,1 @@
+../ImagingKernels/LucasKanadeWindows.swift
