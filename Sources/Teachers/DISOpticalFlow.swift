@@ -148,14 +148,31 @@ public struct DISOpticalFlow: Sendable {
             let regular: Float = 1e-3 * Float(area)
             return (h11 + regular, h12, h22 + regular)
         }
-        /// Mean-normalised SSD of the patch displaced by `u`, and the warped patch.
+        /// Mean-normalised SSD of the patch displaced by `u`, and the warped patch. One
+        /// displacement for the whole patch, so one set of bilinear weights.
         func cost(_ px: Int, _ py: Int, _ u: SIMD2<Float>) -> Float {
             var mean: Float = 0
             i1.pixels.withUnsafeBufferPointer { p in
-                for k in 0..<area {
-                    let x = Float(px + k % size) + u.x, y = Float(py + k / size) + u.y
-                    warped[k] = BilinearSample.at(p.baseAddress!, width: i1.width, height: i1.height, x, y) - template[k]
-                    mean += warped[k]
+                let sx = Float(px) + u.x, sy = Float(py) + u.y
+                let x0f = sx.rounded(.down), y0f = sy.rounded(.down)
+                let x0 = Int(x0f), y0 = Int(y0f)
+                if x0 >= 0 && y0 >= 0 && x0 + size < i1.width && y0 + size < i1.height {
+                    let a = sx - x0f, b = sy - y0f
+                    let w00 = (1 - b) * (1 - a), w01 = (1 - b) * a, w10 = b * (1 - a), w11 = b * a
+                    for y in 0..<size {
+                        let r0 = p.baseAddress! + (y0 + y) * i1.width + x0, r1 = r0 + i1.width
+                        for x in 0..<size {
+                            let k = y * size + x
+                            warped[k] = w00 * r0[x] + w01 * r0[x + 1] + w10 * r1[x] + w11 * r1[x + 1] - template[k]
+                            mean += warped[k]
+                        }
+                    }
+                } else {
+                    for k in 0..<area {
+                        let x = Float(px + k % size) + u.x, y = Float(py + k / size) + u.y
+                        warped[k] = BilinearSample.at(p.baseAddress!, width: i1.width, height: i1.height, x, y) - template[k]
+                        mean += warped[k]
+                    }
                 }
             }
             mean /= Float(area)

@@ -5,8 +5,12 @@
 // iteration linearises the data terms around the current flow (warped second frame and
 // its first and second derivatives), freezes the robust weights, and solves the linear
 // system for the increment by SOR sweeps (ω = 1.6) with 4-neighbour smoothness whose
-// weights average the two pixels' Ψ′. Defaults from DISConfiguration (OpenCV's FAST
-// preset): δ = 5, γ = 10, α = 20, 5 fixed-point iterations of 5 sweeps each.
+// weights average the two pixels' Ψ′. Sweeps go in raster order (measured better than
+// OpenCV's red–black order with so few sweeps: AJ 0.633 against 0.625 on the layers
+// sequences). Defaults from DISConfiguration (OpenCV's FAST preset): δ = 5, γ = 10,
+// α = 20, 5 fixed-point iterations of 5 sweeps each. Everything a sweep reads that does
+// not change during the sweeps (each pixel's 2×2 system, the neighbour weights) is
+// computed once per fixed-point iteration.
 
 import Imaging
 
@@ -23,66 +27,114 @@ struct VariationalRefinement {
         let a = i0.pixels.map { $0 / 255 }, b = i1.pixels.map { $0 / 255 }
         let (a0x, a0y) = Self.gradient(a, w, h)
         let (b1x, b1y) = Self.gradient(b, w, h)
-        var du = [Float](repeating: 0, count: n), dv = du
-        var iz = du, ix = du, iy = du, ixz = du, iyz = du, ixx = du, ixy = du, iyy = du
-        var dataWeight = du, gradientWeight = du, smoothWeight = du
+        // Planes of one fixed-point iteration, in one allocation. The smoothness weights to
+        // the right and lower neighbours and the increments are stored with `pad` zeros
+        // before and after, so that every pixel reads its four neighbours without a test:
+        // a neighbour outside the frame has weight 0 (the last column's right weight, read
+        // as the next row's left one, is 0 too).
+        let pad = w + 1, padded = n + 2 * pad
+        let planes = 12
+        let storage = UnsafeMutablePointer<Float>.allocate(capacity: planes * n + 4 * padded)
+        defer { storage.deallocate() }
+        storage.initialize(repeating: 0, count: planes * n + 4 * padded)
+        let iz = storage, ix = iz + n, iy = ix + n, ixz = iy + n, iyz = ixz + n, smooth = iyz + n
+        let a11 = smooth + n, a12 = a11 + n, a22 = a12 + n, b1 = a22 + n, b2 = b1 + n, diagonal = b2 + n
+        let right = diagonal + n + pad, down = right + padded, du = down + padded, dv = du + padded
+        var cu = [Float](repeating: 0, count: n), cv = cu
         for _ in 0..<c.variationalIterations {
-            // Linearise around u + du (du is reset each outer iteration: the flow absorbs it).
-            for y in 0..<h {
-                for x in 0..<w {
-                    let k = y * w + x
-                    let px = Float(x) + field.u[k], py = Float(y) + field.v[k]
-                    let warped = b.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: w, height: h, px, py) }
-                    let wx = b1x.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: w, height: h, px, py) }
-                    let wy = b1y.withUnsafeBufferPointer { BilinearSample.at($0.baseAddress!, width: w, height: h, px, py) }
-                    iz[k] = warped - a[k]
-                    ix[k] = 0.5 * (wx + a0x[k]); iy[k] = 0.5 * (wy + a0y[k])
-                    ixz[k] = wx - a0x[k]; iyz[k] = wy - a0y[k]
-                }
-            }
-            let (xx, xy) = Self.gradient(ix, w, h)
-            let (_, yy) = Self.gradient(iy, w, h)
-            ixx = xx; ixy = xy; iyy = yy
-            for k in 0..<n { du[k] = 0; dv[k] = 0 }
-            for y in 0..<h {
-                for x in 0..<w {
-                    let k = y * w + x
-                    let r = iz[k]
-                    dataWeight[k] = c.delta / (2 * (r * r + epsilonSquared).squareRoot())
-                    let gxr = ixz[k], gyr = iyz[k]
-                    gradientWeight[k] = c.gamma / (2 * (gxr * gxr + gyr * gyr + epsilonSquared).squareRoot())
-                    let xr = min(x + 1, w - 1), yd = min(y + 1, h - 1)
-                    let ux = field.u[y * w + xr] - field.u[k], uy = field.u[yd * w + x] - field.u[k]
-                    let vx = field.v[y * w + xr] - field.v[k], vy = field.v[yd * w + x] - field.v[k]
-                    smoothWeight[k] = c.alpha / (2 * (ux * ux + uy * uy + vx * vx + vy * vy + epsilonSquared).squareRoot())
-                }
-            }
-            for _ in 0..<sorIterations {
-                for y in 0..<h {
-                    for x in 0..<w {
-                        let k = y * w + x
-                        let dw = dataWeight[k], gw = gradientWeight[k]
-                        let a11 = dw * ix[k] * ix[k] + gw * (ixx[k] * ixx[k] + ixy[k] * ixy[k])
-                        let a12 = dw * ix[k] * iy[k] + gw * (ixx[k] * ixy[k] + ixy[k] * iyy[k])
-                        let a22 = dw * iy[k] * iy[k] + gw * (ixy[k] * ixy[k] + iyy[k] * iyy[k])
-                        let b1 = dw * ix[k] * iz[k] + gw * (ixx[k] * ixz[k] + ixy[k] * iyz[k])
-                        let b2 = dw * iy[k] * iz[k] + gw * (ixy[k] * ixz[k] + iyy[k] * iyz[k])
-                        var sumWeight: Float = 0, su: Float = 0, sv: Float = 0
-                        for (nx, ny) in [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)] where nx >= 0 && ny >= 0 && nx < w && ny < h {
-                            let j = ny * w + nx
-                            let s = 0.5 * (smoothWeight[k] + smoothWeight[j])
-                            sumWeight += s
-                            su += s * (field.u[j] + du[j] - field.u[k])
-                            sv += s * (field.v[j] + dv[j] - field.v[k])
+            field.u.withUnsafeBufferPointer { uBuffer in
+                field.v.withUnsafeBufferPointer { vBuffer in
+                    let u = uBuffer.baseAddress!, v = vBuffer.baseAddress!
+                    // Linearise around u (the increment starts at 0 each outer iteration):
+                    // the warped second frame and its gradients, sampled bilinearly with the
+                    // edge repeated.
+                    b.withUnsafeBufferPointer { pb in
+                        b1x.withUnsafeBufferPointer { pbx in
+                            b1y.withUnsafeBufferPointer { pby in
+                                for y in 0..<h {
+                                    for x in 0..<w {
+                                        let k = y * w + x
+                                        let cx = min(max(Float(x) + u[k], 0), Float(w - 1))
+                                        let cy = min(max(Float(y) + v[k], 0), Float(h - 1))
+                                        let x0 = Int(cx), y0 = Int(cy)
+                                        let k00 = y0 * w + x0, dx = x0 + 1 < w ? 1 : 0, dy = y0 + 1 < h ? w : 0
+                                        let fa = cx - Float(x0), fb = cy - Float(y0)
+                                        @inline(__always) func at(_ p: UnsafeBufferPointer<Float>) -> Float {
+                                            (1 - fb) * ((1 - fa) * p[k00] + fa * p[k00 + dx])
+                                                + fb * ((1 - fa) * p[k00 + dy] + fa * p[k00 + dy + dx])
+                                        }
+                                        let warped = at(pb), wx = at(pbx), wy = at(pby)
+                                        iz[k] = warped - a[k]
+                                        ix[k] = 0.5 * (wx + a0x[k]); iy[k] = 0.5 * (wy + a0y[k])
+                                        ixz[k] = wx - a0x[k]; iyz[k] = wy - a0y[k]
+                                    }
+                                }
+                            }
                         }
-                        let newU = (-b1 - a12 * dv[k] + su) / (a11 + sumWeight)
-                        du[k] = (1 - omega) * du[k] + omega * newU
-                        let newV = (-b2 - a12 * du[k] + sv) / (a22 + sumWeight)
-                        dv[k] = (1 - omega) * dv[k] + omega * newV
+                    }
+                    let (ixx, ixy) = Self.gradient(Array(UnsafeBufferPointer(start: ix, count: n)), w, h)
+                    let (_, iyy) = Self.gradient(Array(UnsafeBufferPointer(start: iy, count: n)), w, h)
+                    // Robust weights frozen for this iteration, and the 2×2 system of each pixel.
+                    for y in 0..<h {
+                        for x in 0..<w {
+                            let k = y * w + x
+                            let r = iz[k]
+                            let dw = c.delta / (2 * (r * r + epsilonSquared).squareRoot())
+                            let gxr = ixz[k], gyr = iyz[k]
+                            let gw = c.gamma / (2 * (gxr * gxr + gyr * gyr + epsilonSquared).squareRoot())
+                            let kr = x + 1 < w ? k + 1 : k, kd = y + 1 < h ? k + w : k
+                            let ux = u[kr] - u[k], uy = u[kd] - u[k], vx = v[kr] - v[k], vy = v[kd] - v[k]
+                            smooth[k] = c.alpha / (2 * (ux * ux + uy * uy + vx * vx + vy * vy + epsilonSquared).squareRoot())
+                            let xx = ixx[k], xy = ixy[k], yy = iyy[k]
+                            a11[k] = dw * ix[k] * ix[k] + gw * (xx * xx + xy * xy)
+                            a12[k] = dw * ix[k] * iy[k] + gw * (xx * xy + xy * yy)
+                            a22[k] = dw * iy[k] * iy[k] + gw * (xy * xy + yy * yy)
+                            b1[k] = dw * ix[k] * iz[k] + gw * (xx * ixz[k] + xy * iyz[k])
+                            b2[k] = dw * iy[k] * iz[k] + gw * (xy * ixz[k] + yy * iyz[k])
+                        }
+                    }
+                    for y in 0..<h {
+                        for x in 0..<w {
+                            let k = y * w + x
+                            right[k] = x + 1 < w ? 0.5 * (smooth[k] + smooth[k + 1]) : 0
+                            down[k] = y + 1 < h ? 0.5 * (smooth[k] + smooth[k + w]) : 0
+                        }
+                    }
+                    // The smoothness term's part that does not depend on the increment.
+                    for y in 0..<h {
+                        for x in 0..<w {
+                            let k = y * w + x
+                            let sl = right[k - 1], sr = right[k], su = down[k - w], sd = down[k]
+                            diagonal[k] = sl + sr + su + sd
+                            let kl = x > 0 ? k - 1 : k, kr = x + 1 < w ? k + 1 : k
+                            let ku = y > 0 ? k - w : k, kd = y + 1 < h ? k + w : k
+                            cu[k] = sl * (u[kl] - u[k]) + sr * (u[kr] - u[k]) + su * (u[ku] - u[k]) + sd * (u[kd] - u[k])
+                            cv[k] = sl * (v[kl] - v[k]) + sr * (v[kr] - v[k]) + su * (v[ku] - v[k]) + sd * (v[kd] - v[k])
+                        }
                     }
                 }
             }
-            for k in 0..<n { field.u[k] += du[k]; field.v[k] += dv[k] }
+            for k in 0..<n { du[k] = 0; dv[k] = 0 }
+            cu.withUnsafeBufferPointer { cu in
+                cv.withUnsafeBufferPointer { cv in
+                    for _ in 0..<sorIterations {
+                        for k in 0..<n {
+                            let sl = right[k - 1], sr = right[k], su = down[k - w], sd = down[k]
+                            let nu = cu[k] + sl * du[k - 1] + sr * du[k + 1] + su * du[k - w] + sd * du[k + w]
+                            let newU = (-b1[k] - a12[k] * dv[k] + nu) / (a11[k] + diagonal[k])
+                            du[k] = (1 - omega) * du[k] + omega * newU
+                            let nv = cv[k] + sl * dv[k - 1] + sr * dv[k + 1] + su * dv[k - w] + sd * dv[k + w]
+                            let newV = (-b2[k] - a12[k] * du[k] + nv) / (a22[k] + diagonal[k])
+                            dv[k] = (1 - omega) * dv[k] + omega * newV
+                        }
+                    }
+                }
+            }
+            field.u.withUnsafeMutableBufferPointer { u in
+                field.v.withUnsafeMutableBufferPointer { v in
+                    for k in 0..<n { u[k] += du[k]; v[k] += dv[k] }
+                }
+            }
         }
     }
 
