@@ -1,8 +1,10 @@
 // Dense optical flow by Dense Inverse Search (Kroeger, Timofte, Dai & Van Gool, "Fast
 // Optical Flow using Dense Inverse Search", ECCV 2016), with OpenCV's `PRESET_FAST` as the
-// reference setting: 8×8 patches every 4 pixels, computed from the coarsest scale
-// (⌊log2(max side / 32) + 0.5⌋) down to scale 2 (a quarter of the frame's side) and
-// upsampled from there. At each scale:
+// reference setting (8×8 patches every 4 pixels, 16 descent steps, 5 refinement
+// iterations) but one scale finer: computed from the coarsest scale (⌊log2(max side /
+// 32) + 0.5⌋) down to scale 1 (half the frame's side) and upsampled from there. Scale 1
+// instead of FAST's 2 costs about 3× the time and lifts the `flow` teacher on the layers
+// sequences from AJ 0.686 / δ 0.796 / OA 0.843 to 0.795 / 0.880 / 0.881. At each scale:
 //  1. inverse search (§2.1): each patch's displacement starts from the coarser scale's
 //     flow, or from its left/upper neighbour's result if that fits better (spatial
 //     propagation, then a second pass in reverse order with the right/lower neighbours,
@@ -24,7 +26,7 @@ import Imaging
 public struct DISConfiguration: Sendable, Equatable {
     public var patchSize = 8
     public var patchStride = 4
-    public var finestScale = 2
+    public var finestScale = 1
     public var gradientDescentIterations = 16
     public var variationalIterations = 5
     public var alpha: Float = 20
