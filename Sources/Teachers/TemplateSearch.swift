@@ -10,6 +10,7 @@
 // neighbourhood at the coarsest level (a second surface that looks alike: ambiguity) and
 // the peak's sharpness (its score minus the mean of the ring two pixels away at level 0).
 
+import Foundation
 import Imaging
 
 /// The query patch at every pyramid level, zero-mean and of unit norm.
@@ -19,16 +20,20 @@ public struct QueryTemplate: Sendable {
     let levels: [[Float]]
 
     /// Cuts the patch of side 2·radius + 1 centred at `point` (level-0 pixels) out of each
-    /// level of `pyramid`, bilinearly sampled.
-    public init(pyramid: [GreyImage], point: SIMD2<Float>, radius: Int) {
+    /// level of `pyramid`, bilinearly sampled: the patch as it looks once rotated by
+    /// `rotation` (radians, y down) and scaled by `scale` about the point.
+    public init(pyramid: [GreyImage], point: SIMD2<Float>, radius: Int, rotation: Float = 0, scale: Float = 1) {
         self.radius = radius
         let side = 2 * radius + 1
+        // Template offset u shows the query frame at point + R(−rotation) u / scale.
+        let c = Float(cos(Double(rotation))) / scale, s = Float(sin(Double(rotation))) / scale
         levels = pyramid.enumerated().map { level, image in
             let centre = point / Float(1 << level)
             var patch = [Float](repeating: 0, count: side * side)
             for dy in 0..<side {
                 for dx in 0..<side {
-                    patch[dy * side + dx] = BilinearSample.at(image, centre.x + Float(dx - radius), centre.y + Float(dy - radius))
+                    let u = Float(dx - radius), v = Float(dy - radius)
+                    patch[dy * side + dx] = BilinearSample.at(image, centre.x + c * u + s * v, centre.y - s * u + c * v)
                 }
             }
             let mean = patch.reduce(0, +) / Float(patch.count)
@@ -52,6 +57,8 @@ public struct TemplateMatch: Equatable, Sendable {
     public var second: Float
     /// Peak minus the mean ZNCC two pixels away, at level 0.
     public var sharpness: Float
+    /// Which of the template's versions matched (TemplateSearch.match(_:in:around:) with versions).
+    public var version = 0
 }
 
 public struct TemplateSearch: Sendable, Equatable {
@@ -65,22 +72,32 @@ public struct TemplateSearch: Sendable, Equatable {
     /// Searches `pyramid` (levels 0… of the target frame) for `template` around
     /// `prediction`. Nil when the template is flat or falls outside the frame.
     public func match(_ template: QueryTemplate, in pyramid: [GreyImage], around prediction: SIMD2<Float>) -> TemplateMatch? {
-        guard template.isTextured else { return nil }
+        match([template], in: pyramid, around: prediction)
+    }
+
+    /// The same search with several versions of one template (the patch under different
+    /// warps): the first guides the coarser levels; at level 0 every version is tried
+    /// (around the peak, or exhaustively when level 0 is the only one) and the best
+    /// (version, position) wins (`TemplateMatch.version`).
+    public func match(_ versions: [QueryTemplate], in pyramid: [GreyImage], around prediction: SIMD2<Float>) -> TemplateMatch? {
+        guard let template = versions.first, template.isTextured else { return nil }
         let top = min(levels, pyramid.count - 1, template.levels.count - 1)
         let r = template.radius
         // Coarsest level: exhaustive.
         let scale = Float(1 << top)
         let centre = SIMD2<Int>(Int((prediction.x / scale).rounded()), Int((prediction.y / scale).rounded()))
         let reach = (radius + (1 << top) - 1) >> top
-        var best = -Float.infinity, bestAt = centre
+        var best = -Float.infinity, bestAt = centre, version = 0
         var scores: [(SIMD2<Int>, Float)] = []
         scores.reserveCapacity((2 * reach + 1) * (2 * reach + 1))
         let coarse = pyramid[top]
-        for y in (centre.y - reach)...(centre.y + reach) {
-            for x in (centre.x - reach)...(centre.x + reach) {
-                guard let s = Self.zncc(template.levels[top], radius: r, in: coarse, x: x, y: y) else { continue }
-                scores.append((SIMD2(x, y), s))
-                if s > best { best = s; bestAt = SIMD2(x, y) }
+        for index in 0..<(top == 0 ? versions.count : 1) where versions[index].isTextured {
+            for y in (centre.y - reach)...(centre.y + reach) {
+                for x in (centre.x - reach)...(centre.x + reach) {
+                    guard let s = Self.zncc(versions[index].levels[top], radius: r, in: coarse, x: x, y: y) else { continue }
+                    if index == 0 { scores.append((SIMD2(x, y), s)) }
+                    if s > best { best = s; bestAt = SIMD2(x, y); version = index }
+                }
             }
         }
         guard best > -Float.infinity else { return nil }
@@ -89,16 +106,19 @@ public struct TemplateSearch: Sendable, Equatable {
             let d = p &- bestAt
             if max(abs(d.x), abs(d.y)) > 2 { second = s }
         }
-        // Finer levels: ±2 around the doubled peak.
+        // Finer levels: ±2 around the doubled peak; at level 0 with every version.
         var at = bestAt
         for level in stride(from: top - 1, through: 0, by: -1) {
             let image = pyramid[level]
             let guess = at &* 2
             var levelBest = -Float.infinity
-            for y in (guess.y - 2)...(guess.y + 2) {
-                for x in (guess.x - 2)...(guess.x + 2) {
-                    guard let s = Self.zncc(template.levels[level], radius: r, in: image, x: x, y: y) else { continue }
-                    if s > levelBest { levelBest = s; at = SIMD2(x, y) }
+            for index in 0..<(level == 0 ? versions.count : 1) where versions[index].isTextured {
+                let candidate = versions[index]
+                for y in (guess.y - 2)...(guess.y + 2) {
+                    for x in (guess.x - 2)...(guess.x + 2) {
+                        guard let s = Self.zncc(candidate.levels[level], radius: r, in: image, x: x, y: y) else { continue }
+                        if s > levelBest { levelBest = s; at = SIMD2(x, y); version = index }
+                    }
                 }
             }
             guard levelBest > -Float.infinity else { return nil }
@@ -106,7 +126,7 @@ public struct TemplateSearch: Sendable, Equatable {
         }
         // Subpixel: a parabola through the peak and its neighbours on each axis; the ring
         // two pixels out gives the sharpness.
-        let base = pyramid[0], t0 = template.levels[0]
+        let base = pyramid[0], t0 = versions[version].levels[0]
         func score(_ dx: Int, _ dy: Int) -> Float { Self.zncc(t0, radius: r, in: base, x: at.x + dx, y: at.y + dy) ?? best }
         let l = score(-1, 0), rr = score(1, 0), u = score(0, -1), d = score(0, 1)
         func vertex(_ a: Float, _ b: Float, _ c: Float) -> Float {
@@ -119,7 +139,7 @@ public struct TemplateSearch: Sendable, Equatable {
         for (dx, dy) in ringOffsets { ring += score(dx, dy) }
         ring /= Float(ringOffsets.count)
         let position = SIMD2(Float(at.x) + vertex(l, best, rr), Float(at.y) + vertex(u, best, d))
-        return TemplateMatch(position: position, peak: best, second: second, sharpness: best - ring)
+        return TemplateMatch(position: position, peak: best, second: second, sharpness: best - ring, version: version)
     }
 
     /// ZNCC of the template with the frame (level 0) at the pixel nearest `position`; nil
