@@ -64,6 +64,7 @@ final class NativeTeacherAccuracyTests: XCTestCase {
             if labels.visible[last * n + i] && d < 2 { recovered += 1 }
         }
         XCTAssertGreaterThan(candidates, 10, "the occluder must pass over some points")
+        print("recovered after the occluder: \(recovered) of \(candidates)")
         return Double(recovered) / Double(max(candidates, 1))
     }
 
@@ -77,27 +78,31 @@ final class NativeTeacherAccuracyTests: XCTestCase {
 
     func testKLTOfflineRecoversAfterTheOccluder() throws {
         let (m, labels) = try metrics(KLTOfflineTeacher())
-        // Measured: AJ 0.919, δ_avg 0.962, OA 0.954, 14 of 21 points recovered.
-        XCTAssertGreaterThan(m.deltaAverage, 0.92)
+        // Measured: AJ 0.914, δ_avg 0.958, OA 0.942, 12 of 21 points recovered.
+        XCTAssertGreaterThan(m.deltaAverage, 0.93)
         XCTAssertGreaterThan(m.occlusionAccuracy, 0.92)
-        XCTAssertGreaterThan(recovered(labels), 0.55)
+        XCTAssertGreaterThan(recovered(labels), 0.5)
         let s = Self.scene, n = s.queries.count
         XCTAssertTrue((0..<(s.sequence.frameCount * n)).allSatisfy { labels.valid[$0] }, "an offline teacher labels every frame")
     }
 
     func testTemplateRecoversAfterTheOccluder() throws {
         let (m, labels) = try metrics(TemplateTeacher())
-        // Measured: AJ 0.774, δ_avg 0.888, OA 0.860, 19 of 21 points recovered.
+        // Measured: AJ 0.739, δ_avg 0.867, OA 0.881, 13 of 21 points recovered. (The query
+        // patch alone, before the drift-corrected update, recovered 19 but scored AJ 0.43
+        // against 0.55 on the layers sequences, whose objects turn and zoom.)
         XCTAssertGreaterThan(m.deltaAverage, 0.85)
-        XCTAssertGreaterThan(m.occlusionAccuracy, 0.83)
-        XCTAssertGreaterThan(recovered(labels), 0.8)
+        XCTAssertGreaterThan(m.occlusionAccuracy, 0.86)
+        XCTAssertGreaterThan(recovered(labels), 0.55)
     }
 
-    func testFlow() throws {
-        let (m, _) = try metrics(FlowTeacher())
-        // Measured: AJ 0.649, δ_avg 0.764, OA 0.883 (flow at a quarter of the resolution).
-        XCTAssertGreaterThan(m.deltaAverage, 0.73)
-        XCTAssertGreaterThan(m.occlusionAccuracy, 0.85)
+    func testFlowRecoversAfterTheOccluder() throws {
+        let (m, labels) = try metrics(FlowTeacher())
+        // Measured: AJ 0.911, δ_avg 0.962, OA 0.961, 14 of 21 points recovered (before
+        // re-acquisition and at DIS scale 2: 0.649, 0.764, 0.883, none).
+        XCTAssertGreaterThan(m.deltaAverage, 0.94)
+        XCTAssertGreaterThan(m.occlusionAccuracy, 0.94)
+        XCTAssertGreaterThan(recovered(labels), 0.5, "re-acquisition brings points back after the occluder")
     }
 
     func testDISRecoversAKnownTranslation() {
