@@ -43,9 +43,9 @@ public struct LabelFilterConfiguration: Sendable, Equatable {
     public var jumpFactor: Float = 8
     public var minJumpPx: Float = 8
     public var duplicatePx: Float = 1
-    public var minFrames = 8
+    public var minFrames = 12
     public var soloAppearance: Float = 1
-    public var refuteAppearance: Float = 0.9
+    public var refuteAppearance: Float = 0.75
     public var occlusionSearch = 8
     public var boundedOcclusion = true
     public init() {}
