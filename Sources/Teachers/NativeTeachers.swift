@@ -3,12 +3,17 @@
 public enum NativeTeachers {
     public static let names = ["klt-online", "klt-offline", "template", "flow"]
 
-    public static func make(_ name: String) -> Teacher? {
+    /// The teacher called `name`; `flowScale`, when given, is the finest DIS scale of
+    /// `flow` (its default is 1; 2 takes about a third of the time).
+    public static func make(_ name: String, flowScale: Int? = nil) -> Teacher? {
         switch name {
         case "klt-online": return KLTOnlineTeacher()
         case "klt-offline": return KLTOfflineTeacher()
         case "template": return TemplateTeacher()
-        case "flow": return FlowTeacher()
+        case "flow":
+            var dis = DISConfiguration()
+            if let flowScale { dis.finestScale = flowScale }
+            return FlowTeacher(dis: DISOpticalFlow(configuration: dis))
         default: return nil
         }
     }
