@@ -11,6 +11,8 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertEqual(shipped.run, builtIn.run)
         XCTAssertEqual(shipped.decodeCheck, builtIn.decodeCheck)
         XCTAssertEqual(shipped.teachers, builtIn.teachers)
+        XCTAssertEqual(shipped.fullTracker, builtIn.fullTracker)
+        XCTAssertEqual(shipped.quality, builtIn.quality)
         XCTAssertEqual(shipped.seed, 0)
         XCTAssertEqual(shipped.sha256.count, 64)
     }
@@ -25,6 +27,7 @@ final class PipelineDefinitionTests: XCTestCase {
               min_length: 12
               resolution: {mode: crop, width: 256, height: 256}
             run: {lease_seconds: 5, max_attempts: 2}
+            full_tracker: {tracker: auto, flow_scale: 2}
             """)
         XCTAssertEqual(p.seed, 42)
         XCTAssertEqual(p.clips.length, 24)
@@ -32,6 +35,7 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertEqual(p.clips.maxPerVideo, 5)
         XCTAssertEqual(p.clips.resolution, .crop(width: 256, height: 256))
         XCTAssertEqual(p.run.maxAttempts, 2)
+        XCTAssertEqual(p.fullTracker.flowScale, 2)
         XCTAssertEqual(p.clips.geometry(width: 640, height: 480).width, 256)
     }
 
@@ -45,6 +49,7 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertTrue(message("clips: {length: 10, min_length: 20}").contains("min_length"))
         XCTAssertTrue(message("clips: {resolution: {mode: crop, width: 255, height: 256}}").contains("even"))
         XCTAssertTrue(message("version: 2").contains("version 2"))
+        XCTAssertTrue(message("full_tracker: {flow_scale: -1}").contains("full_tracker.flow_scale"))
         XCTAssertTrue(message("seed: [").hasPrefix("p.yaml: not valid YAML"))
     }
 }
