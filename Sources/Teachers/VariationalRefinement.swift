@@ -33,13 +33,13 @@ struct VariationalRefinement {
         // a neighbour outside the frame has weight 0 (the last column's right weight, read
         // as the next row's left one, is 0 too).
         let pad = w + 1, padded = n + 2 * pad
-        let planes = 12
+        let planes = 11
         let storage = UnsafeMutablePointer<Float>.allocate(capacity: planes * n + 4 * padded)
         defer { storage.deallocate() }
         storage.initialize(repeating: 0, count: planes * n + 4 * padded)
         let iz = storage, ix = iz + n, iy = ix + n, ixz = iy + n, iyz = ixz + n, smooth = iyz + n
-        let a11 = smooth + n, a12 = a11 + n, a22 = a12 + n, b1 = a22 + n, b2 = b1 + n, diagonal = b2 + n
-        let right = diagonal + n + pad, down = right + padded, du = down + padded, dv = du + padded
+        let a11 = smooth + n, a12 = a11 + n, a22 = a12 + n, b1 = a22 + n, b2 = b1 + n
+        let right = b2 + n + pad, down = right + padded, du = down + padded, dv = du + padded
         var cu = [Float](repeating: 0, count: n), cv = cu
         for _ in 0..<c.variationalIterations {
             field.u.withUnsafeBufferPointer { uBuffer in
@@ -100,16 +100,20 @@ struct VariationalRefinement {
                             down[k] = y + 1 < h ? 0.5 * (smooth[k] + smooth[k + w]) : 0
                         }
                     }
-                    // The smoothness term's part that does not depend on the increment.
+                    // The smoothness term's part that does not depend on the increment, less b.
                     for y in 0..<h {
                         for x in 0..<w {
                             let k = y * w + x
                             let sl = right[k - 1], sr = right[k], su = down[k - w], sd = down[k]
-                            diagonal[k] = sl + sr + su + sd
+                            let diagonal = sl + sr + su + sd
                             let kl = x > 0 ? k - 1 : k, kr = x + 1 < w ? k + 1 : k
                             let ku = y > 0 ? k - w : k, kd = y + 1 < h ? k + w : k
-                            cu[k] = sl * (u[kl] - u[k]) + sr * (u[kr] - u[k]) + su * (u[ku] - u[k]) + sd * (u[kd] - u[k])
-                            cv[k] = sl * (v[kl] - v[k]) + sr * (v[kr] - v[k]) + su * (v[ku] - v[k]) + sd * (v[kd] - v[k])
+                            cu[k] = sl * (u[kl] - u[k]) + sr * (u[kr] - u[k]) + su * (u[ku] - u[k]) + sd * (u[kd] - u[k]) - b1[k]
+                            cv[k] = sl * (v[kl] - v[k]) + sr * (v[kr] - v[k]) + su * (v[ku] - v[k]) + sd * (v[kd] - v[k]) - b2[k]
+                            // The sweeps divide by these: their reciprocals, so that no
+                            // division sits on the chain from one pixel to the next.
+                            a11[k] = 1 / (a11[k] + diagonal)
+                            a22[k] = 1 / (a22[k] + diagonal)
                         }
                     }
                 }
@@ -120,11 +124,13 @@ struct VariationalRefinement {
                     for _ in 0..<sorIterations {
                         for k in 0..<n {
                             let sl = right[k - 1], sr = right[k], su = down[k - w], sd = down[k]
-                            let nu = cu[k] + sl * du[k - 1] + sr * du[k + 1] + su * du[k - w] + sd * du[k + w]
-                            let newU = (-b1[k] - a12[k] * dv[k] + nu) / (a11[k] + diagonal[k])
+                            // The term of the pixel just updated is added last: it is the
+                            // one the chain waits for.
+                            let nu = (cu[k] + sr * du[k + 1] + su * du[k - w] + sd * du[k + w]) + sl * du[k - 1]
+                            let newU = (nu - a12[k] * dv[k]) * a11[k]
                             du[k] = (1 - omega) * du[k] + omega * newU
-                            let nv = cv[k] + sl * dv[k - 1] + sr * dv[k + 1] + su * dv[k - w] + sd * dv[k + w]
-                            let newV = (-b2[k] - a12[k] * du[k] + nv) / (a22[k] + diagonal[k])
+                            let nv = (cv[k] + sr * dv[k + 1] + su * dv[k - w] + sd * dv[k + w]) + sl * dv[k - 1]
+                            let newV = (nv - a12[k] * du[k]) * a22[k]
                             dv[k] = (1 - omega) * dv[k] + omega * newV
                         }
                     }
@@ -141,11 +147,18 @@ struct VariationalRefinement {
     /// Central differences (one-sided at the border), per pixel.
     static func gradient(_ p: [Float], _ w: Int, _ h: Int) -> ([Float], [Float]) {
         var gx = [Float](repeating: 0, count: w * h), gy = gx
-        for y in 0..<h {
-            for x in 0..<w {
-                let xl = max(x - 1, 0), xr = min(x + 1, w - 1), yu = max(y - 1, 0), yd = min(y + 1, h - 1)
-                gx[y * w + x] = (p[y * w + xr] - p[y * w + xl]) / Float(xr - xl)
-                gy[y * w + x] = (p[yd * w + x] - p[yu * w + x]) / Float(yd - yu)
+        p.withUnsafeBufferPointer { p in
+            gx.withUnsafeMutableBufferPointer { gx in
+                gy.withUnsafeMutableBufferPointer { gy in
+                    for y in 0..<h {
+                        let yu = max(y - 1, 0), yd = min(y + 1, h - 1)
+                        let row = y * w, up = yu * w, down = yd * w, dy = Float(yd - yu)
+                        gx[row] = (p[row + min(1, w - 1)] - p[row]) / Float(min(1, w - 1))
+                        for x in 1..<max(w - 1, 1) { gx[row + x] = (p[row + x + 1] - p[row + x - 1]) / 2 }
+                        if w > 1 { gx[row + w - 1] = p[row + w - 1] - p[row + w - 2] }
+                        for x in 0..<w { gy[row + x] = (p[down + x] - p[up + x]) / dy }
+                    }
+                }
             }
         }
         return (gx, gy)
