@@ -51,18 +51,16 @@ public struct FlowTeacher: Teacher {
         let width = Float(first.width), height = Float(first.height)
         let count = queries.count
         for direction in [1, -1] {
-            var position = [SIMD2<Float>](repeating: .zero, count: count), chained = position, anchor = position
+            var position = [SIMD2<Float>](repeating: .zero, count: count), chained = position
             var alive = [Bool](repeating: false, count: count), started = alive
             var confidence = [Float](repeating: 0, count: count)
-            var lostAt = [Int](repeating: 0, count: count)
-            var companions = [[Int]](repeating: [], count: count)
+            var lost = LostPoints(points: count, reacquisition: reacquisition, direction: direction)
             let order = direction > 0 ? Array(0..<frames.count) : Array((0..<frames.count).reversed())
             for (i, t) in order.enumerated() {
                 if i > 0 {
                     let previous = order[i - 1]
                     let (there, back) = direction > 0 ? (forward[previous], backward[previous]) : (backward[t], forward[t])
                     let trackedBefore = alive
-                    var newlyLost: [Int] = []
                     for n in 0..<count where started[n] {
                         let p = position[n]
                         let f = there.displacement(at: p)
@@ -75,26 +73,21 @@ public struct FlowTeacher: Teacher {
                         let inside = next.x >= -0.5 && next.y >= -0.5 && next.x <= width - 0.5 && next.y <= height - 0.5
                         if residual > limit || !inside {
                             alive[n] = false; confidence[n] = 0
-                            newlyLost.append(n)
                         } else {
                             confidence[n] = min(confidence[n], 1 - residual.squareRoot() / limit.squareRoot())
                             position[n] = next
                         }
                     }
-                    for n in newlyLost {
-                        lostAt[n] = previous; anchor[n] = position[n]
-                        companions[n] = reacquisition.companions.companions(of: n, at: previous, direction: direction,
-                                                                            tracks: out, tracked: trackedBefore)
-                    }
-                    // A lost point moves with its companions (the flow under an occluder
-                    // follows the occluder), and is looked for there.
+                    // A lost point keeps its position at the frame before: where it was lost.
+                    lost.record(after: previous, before: trackedBefore, now: alive, positions: position, tracks: out)
+                    // It moves with its companions (the flow under an occluder follows the
+                    // occluder), and is looked for there.
                     let trackedNow = alive
                     for n in 0..<count where started[n] && !alive[n] {
-                        let predicted = reacquisition.companions.predict(anchor: anchor[n], lostAt: lostAt[n], companions: companions[n],
-                                                                         tracks: out, current: position, tracked: trackedNow) ?? chained[n]
+                        let (predicted, match) = lost.follow(n, at: t, in: pyramids[t], template: templates[n], fallback: chained[n],
+                                                             tracks: out, current: position, tracked: trackedNow)
                         position[n] = predicted
-                        if let m = reacquisition.match(templates[n], in: pyramids[t], around: predicted, lostFor: abs(t - lostAt[n])),
-                           m.position.x >= -0.5, m.position.y >= -0.5, m.position.x <= width - 0.5, m.position.y <= height - 0.5 {
+                        if let m = match {
                             position[n] = m.position; alive[n] = true
                             confidence[n] = reacquisition.confidence(m)
                         }

@@ -57,9 +57,7 @@ public struct KLTOfflineTeacher: Teacher {
         var chain = LucasKanadeChain(points: queries.count, lucasKanade: PyramidalLucasKanade(configuration: c.klt.lucasKanade),
                                      forwardBackward: c.klt.forwardBackward, maxResidual: c.klt.maxResidual)
         var previous: (t: Int, frame: LucasKanadeFrame)?
-        var anchor = [SIMD2<Float>](repeating: .zero, count: queries.count)
-        var lostAt = [Int](repeating: 0, count: queries.count)
-        var companions = [[Int]](repeating: [], count: queries.count)
+        var lost = LostPoints(points: queries.count, reacquisition: r, direction: direction)
         for t in order {
             let current = LucasKanadeFrame(frames[t], levels: levels)
             if let previous {
@@ -73,17 +71,13 @@ public struct KLTOfflineTeacher: Teacher {
                         chain.confidence[n] = 0
                     }
                 }
-                for n in 0..<queries.count where trackedBefore[n] && !chain.alive[n] {
-                    lostAt[n] = previous.t; anchor[n] = before[n]
-                    companions[n] = r.companions.companions(of: n, at: previous.t, direction: direction, tracks: out, tracked: trackedBefore)
-                }
+                lost.record(after: previous.t, before: trackedBefore, now: chain.alive, positions: before, tracks: out)
                 let trackedNow = chain.alive
                 for n in 0..<queries.count where chain.started[n] && !chain.alive[n] {
-                    if let predicted = r.companions.predict(anchor: anchor[n], lostAt: lostAt[n], companions: companions[n],
-                                                            tracks: out, current: chain.position, tracked: trackedNow) {
-                        chain.position[n] = predicted
-                    }
-                    guard let m = r.match(templates[n], in: current.levels, around: chain.position[n], lostFor: abs(t - lostAt[n])) else { continue }
+                    let (position, match) = lost.follow(n, at: t, in: current.levels, template: templates[n], fallback: chain.position[n],
+                                                        tracks: out, current: chain.position, tracked: trackedNow)
+                    chain.position[n] = position
+                    guard let m = match else { continue }
                     chain.start(n, at: m.position)
                     chain.confidence[n] = r.confidence(m)
                 }

@@ -50,3 +50,42 @@ public struct Reacquisition: Sendable, Equatable {
     /// The confidence of a re-acquired point.
     func confidence(_ m: TemplateMatch) -> Float { (m.peak - peak) / (1 - peak) }
 }
+
+/// The points one walk through the clip (forward or backward) has lost: after which
+/// frame and where each was lost, and its companions then. The teachers that re-acquire
+/// keep one per walk.
+struct LostPoints {
+    let reacquisition: Reacquisition
+    /// +1 forward in time, −1 backward.
+    let direction: Int
+    private var anchor: [SIMD2<Float>]
+    private var lostAt: [Int]
+    private var companions: [[Int]]
+
+    init(points: Int, reacquisition: Reacquisition, direction: Int) {
+        self.reacquisition = reacquisition
+        self.direction = direction
+        anchor = [SIMD2<Float>](repeating: .zero, count: points)
+        lostAt = [Int](repeating: 0, count: points)
+        companions = [[Int]](repeating: [], count: points)
+    }
+
+    /// Records the points tracked at frame `t` (`before`) and lost in the step after it
+    /// (`now`), at their positions at `t`.
+    mutating func record(after t: Int, before: [Bool], now: [Bool], positions: [SIMD2<Float>], tracks: TeacherTracks) {
+        for n in before.indices where before[n] && !now[n] {
+            lostAt[n] = t; anchor[n] = positions[n]
+            companions[n] = reacquisition.companions.companions(of: n, at: t, direction: direction, tracks: tracks, tracked: before)
+        }
+    }
+
+    /// Lost point `n` at frame `t`: where it is now (moved with its companions tracked
+    /// at `current`, or `fallback` when none is left), and the match of its query patch
+    /// that puts it back there, if any.
+    func follow(_ n: Int, at t: Int, in pyramid: [GreyImage], template: QueryTemplate?, fallback: SIMD2<Float>,
+                tracks: TeacherTracks, current: [SIMD2<Float>], tracked: [Bool]) -> (position: SIMD2<Float>, match: TemplateMatch?) {
+        let predicted = reacquisition.companions.predict(anchor: anchor[n], lostAt: lostAt[n], companions: companions[n],
+                                                         tracks: tracks, current: current, tracked: tracked) ?? fallback
+        return (predicted, reacquisition.match(template, in: pyramid, around: predicted, lostFor: abs(t - lostAt[n])))
+    }
+}
