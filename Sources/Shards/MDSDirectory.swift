@@ -1,7 +1,7 @@
-// The files of a shard directory and how they change: staged shards under temporary
-// names (`.shard.<host>.<pid>.<nonce>.tmp`), published by rename, `index.json` replaced
-// atomically under an advisory lock (`.index.lock`) so that concurrent workers never
-// interleave their writes, each file and the directory fsynced so that a rename that
+// The files of a shard directory and how they change: staged shards and index texts
+// under temporary names (`.shard.<host>.<pid>.<nonce>.tmp`, `.index.<host>.<pid>.<nonce>.tmp`),
+// published by rename, `index.json` replaced atomically under an advisory lock
+// (`.index.lock`) so that concurrent workers never interleave their writes, each file and the directory fsynced so that a rename that
 // has returned survives a power cut. A temporary file whose process is gone is removed
 // by the next run.
 
@@ -22,10 +22,11 @@ public struct MDSDirectory: Sendable {
 
     private static let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: ".", with: "_")
 
-    /// A fresh temporary name in the directory, naming this process.
-    public func temporaryPath() -> String {
+    /// A fresh temporary name in the directory for a file of `kind` (`shard` or
+    /// `index`), naming this process.
+    public func temporaryPath(kind: String = "shard") -> String {
         let nonce = String(UInt64.random(in: 0...UInt64.max), radix: 16)
-        return "\(path)/.shard.\(Self.host).\(getpid()).\(nonce).tmp"
+        return "\(path)/.\(kind).\(Self.host).\(getpid()).\(nonce).tmp"
     }
 
     /// Renames a staged shard to shard number `index` and returns its index entry.
@@ -41,8 +42,7 @@ public struct MDSDirectory: Sendable {
     /// Replaces `index.json` by the index of these entries, each the JSON text of an
     /// MDSIndexEntry (temporary file, fsync, rename).
     public func writeIndex(entryTexts: [String]) throws {
-        let temporary = "\(path)/.index.json.\(getpid()).tmp"
-        unlink(temporary)
+        let temporary = temporaryPath(kind: "index")
         try Self.writeDurably(Array(MDSIndexEntry.indexText(entryTexts: entryTexts).utf8), to: temporary)
         guard rename(temporary, indexPath) == 0 else {
             throw MDSFormatError.file(path: indexPath, message: "cannot replace: \(String(cString: strerror(errno)))")
@@ -71,7 +71,7 @@ public struct MDSDirectory: Sendable {
     /// Temporary files left in the directory (by crashed or running writers).
     public func temporaryFiles() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
-        return names.filter { $0.hasPrefix(".shard.") && $0.hasSuffix(".tmp") }.sorted()
+        return names.filter { ($0.hasPrefix(".shard.") || $0.hasPrefix(".index.")) && $0.hasSuffix(".tmp") }.sorted()
     }
 
     /// Removes the temporary files of processes of this host that no longer exist.
@@ -79,7 +79,7 @@ public struct MDSDirectory: Sendable {
     public func removeDeadTemporaries() -> [String] {
         var removed: [String] = []
         for name in temporaryFiles() {
-            let parts = name.split(separator: ".")   // "", shard, host, pid, nonce, tmp
+            let parts = name.split(separator: ".")   // shard or index, host, pid, nonce, tmp
             guard parts.count == 5, String(parts[1]) == Self.host, let pid = Int32(parts[2]) else { continue }
             if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
                 if unlink(path + "/" + name) == 0 { removed.append(name) }

@@ -125,7 +125,11 @@ final class MDSFormatTests: XCTestCase {
         let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: ".", with: "_")
         let dead = "\(directory!)/.shard.\(host).\(exited.processIdentifier).1f.tmp"
         try Data([2]).write(to: URL(fileURLWithPath: dead))
-        XCTAssertEqual(folder.removeDeadTemporaries(), [".shard.\(host).\(exited.processIdentifier).1f.tmp"])
+        // An index text whose writer was killed before its rename.
+        let deadIndex = "\(directory!)/.index.\(host).\(exited.processIdentifier).2e.tmp"
+        try Data([3]).write(to: URL(fileURLWithPath: deadIndex))
+        XCTAssertEqual(folder.removeDeadTemporaries().sorted(),
+                       [".index.\(host).\(exited.processIdentifier).2e.tmp", ".shard.\(host).\(exited.processIdentifier).1f.tmp"])
         XCTAssertEqual(folder.temporaryFiles(), [URL(fileURLWithPath: live).lastPathComponent])
     }
 }
