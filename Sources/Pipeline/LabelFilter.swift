@@ -4,7 +4,8 @@
 // teacher's point wherever its own visibility exceeds 0.9; here a label must also
 // survive, in this order:
 //   visibility   both trackers agree the point is seen, or both that it is hidden (an
-//                occlusion label needs both: where they disagree there is no label). Where
+//                occlusion label needs both, with their estimates of the hidden point
+//                within `occlusionAgreePx`: where they disagree there is no label). Where
 //                the teacher sees the point and the full tracker has lost it, the label
 //                stands on the frame's evidence alone: ZNCC ≥ `soloAppearance` (default 1:
 //                never; with the other defaults, 0.9 kept 2% more labels at 1.5% less
@@ -21,9 +22,13 @@
 //   cycle        the label's own patch, searched in the query frame around the query,
 //                lands within `cyclePx` (256 scale) of it;
 //   unbounded    an occlusion label stands only between two of the track's visible labels
-//                (`boundedOcclusion`): a hidden point comes back, a lost one does not, and
-//                both trackers losing the same point under a strong appearance change
-//                would otherwise say "occluded" where it is in plain view;
+//                with at most `occlusionGap` unlabelled frames between it and each of
+//                them: a hidden point is seen going behind and coming out; a lost one is
+//                not, and two trackers losing the same point under a strong appearance
+//                change would otherwise say "occluded" where it is in plain view;
+//   occlusion-edge  the `occlusionMargin` frames at either end of a run of occlusion
+//                labels are dropped: there the point is half hidden, and a frame early or
+//                late is the commonest wrong occlusion label;
 //   duplicate    two tracks within `duplicatePx` of each other wherever both are seen
 //                keep one (the one with more labels);
 //   per track    fewer than `minFrames` labelled frames besides the query: dropped.
@@ -47,7 +52,9 @@ public struct LabelFilterConfiguration: Sendable, Equatable {
     public var soloAppearance: Float = 1
     public var refuteAppearance: Float = 0.75
     public var occlusionSearch = 8
-    public var boundedOcclusion = true
+    public var occlusionAgreePx: Float = 4
+    public var occlusionGap = 3
+    public var occlusionMargin = 1
     public init() {}
 }
 
@@ -68,7 +75,7 @@ public struct LabelFilter {
     public var configuration: LabelFilterConfiguration
     public init(configuration: LabelFilterConfiguration = .init()) { self.configuration = configuration }
 
-    public static let labelRules = ["visibility", "agreement", "appearance", "motion", "cycle", "occlusion-refuted", "unbounded", "duplicate", "short-track"]
+    public static let labelRules = ["visibility", "agreement", "appearance", "motion", "cycle", "occlusion-refuted", "unbounded", "occlusion-edge", "duplicate", "short-track"]
 
     /// Filters `teacher` with `checker` (both [T, N]) on `frames`. Returns the labels of
     /// the kept tracks, the indices of those tracks, and the statistics.
@@ -112,6 +119,9 @@ public struct LabelFilter {
                     confidence[i] = min(1, max(0, teacher.confidence[i])) * (1 - 0.5 * agreement)
                 } else {
                     guard checkerHidden else { stats.removed["visibility"]! += 1; continue }
+                    guard distance256(position(teacher, i), position(checker, i)) <= c.occlusionAgreePx else {
+                        stats.removed["agreement"]! += 1; continue
+                    }
                     valid[i] = true
                     confidence[i] = 1 - 0.5 * (min(1, max(0, teacher.confidence[i])) + min(1, max(0, checker.confidence[i])))
                 }
@@ -192,17 +202,37 @@ public struct LabelFilter {
         }
 
         // Occlusion labels beyond a track's last visible label, on either side of its query.
-        if c.boundedOcclusion {
+        for p in 0..<n {
+            let q = queries[p].t
+            func seen(_ f: Int) -> Bool { f == q || (valid[f * n + p] && visible[f * n + p]) }
+            var previousSeen: Int? = nil, unlabelledSince = 0
+            for f in 0..<t {
+                if seen(f) { previousSeen = f; unlabelledSince = 0; continue }
+                let i = f * n + p
+                guard valid[i] else { unlabelledSince += 1; continue }
+                var bounded = previousSeen != nil && unlabelledSince <= c.occlusionGap
+                if bounded {
+                    var g = f + 1, unlabelled = 0
+                    while g < t && !seen(g) && unlabelled <= c.occlusionGap {
+                        if !valid[g * n + p] { unlabelled += 1 }
+                        g += 1
+                    }
+                    bounded = g < t && seen(g) && unlabelled <= c.occlusionGap
+                }
+                if !bounded { valid[i] = false; confidence[i] = 0; stats.removed["unbounded"]! += 1 }
+            }
+        }
+
+        // Occlusion labels within `occlusionMargin` frames of the end of their run: the
+        // frames where a point goes behind or comes out are half hidden.
+        if c.occlusionMargin > 0 {
+            let hidden = (0..<(t * n)).map { valid[$0] && !visible[$0] }
             for p in 0..<n {
-                let q = queries[p].t
-                for direction in [1, -1] {
-                    var f = q + direction, lastVisible = q
-                    while f >= 0 && f < t { if valid[f * n + p] && visible[f * n + p] { lastVisible = f }; f += direction }
-                    f = lastVisible + direction
-                    while f >= 0 && f < t {
-                        let i = f * n + p
-                        if valid[i] && !visible[i] { valid[i] = false; confidence[i] = 0; stats.removed["unbounded"]! += 1 }
-                        f += direction
+                for f in 0..<t where hidden[f * n + p] {
+                    let m = c.occlusionMargin
+                    let inside = (max(0, f - m)...min(t - 1, f + m)).allSatisfy { g in hidden[g * n + p] }
+                    if !inside || f - m < 0 || f + m >= t {
+                        valid[f * n + p] = false; confidence[f * n + p] = 0; stats.removed["occlusion-edge"]! += 1
                     }
                 }
             }

@@ -19,12 +19,12 @@ public struct QualityConfiguration: Sendable, Equatable {
     init(_ s: YAMLSection) throws {
         try s.allow(["agree_px", "min_appearance", "appearance_window", "cycle_px", "cycle_search", "jump_factor",
                      "min_jump_px", "duplicate_px", "min_frames", "min_tracks", "solo_appearance", "occlusion_search",
-                     "bounded_occlusion", "refute_appearance"])
+                     "occlusion_gap", "refute_appearance", "occlusion_agree_px", "occlusion_margin"])
         if let a = try s.double("refute_appearance") {
             guard a >= -1 && a <= 1 else { throw s.error("refute_appearance", "must be in [-1, 1] (a ZNCC)") }
             filter.refuteAppearance = Float(a)
         }
-        filter.boundedOcclusion = try s.bool("bounded_occlusion") ?? filter.boundedOcclusion
+        filter.occlusionGap = try s.int("occlusion_gap", atLeast: 0) ?? filter.occlusionGap
         filter.agreePx = Float(try s.double("agree_px", atLeast: 0) ?? Double(filter.agreePx))
         if let a = try s.double("min_appearance") {
             guard a >= -1 && a <= 1 else { throw s.error("min_appearance", "must be in [-1, 1] (a ZNCC)") }
@@ -46,6 +46,8 @@ public struct QualityConfiguration: Sendable, Equatable {
             filter.soloAppearance = Float(a)
         }
         filter.occlusionSearch = try s.int("occlusion_search", atLeast: 0) ?? filter.occlusionSearch
+        filter.occlusionMargin = try s.int("occlusion_margin", atLeast: 0) ?? filter.occlusionMargin
+        filter.occlusionAgreePx = Float(try s.double("occlusion_agree_px", atLeast: 0) ?? Double(filter.occlusionAgreePx))
     }
 }
 
