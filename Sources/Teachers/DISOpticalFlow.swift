@@ -130,103 +130,115 @@ public struct DISOpticalFlow: Sendable {
         let xs = patchStarts(i0.width), ys = patchStarts(i0.height)
         let d = ScharrDerivatives.of(i0)
         var result = PatchFlows(xs: xs, ys: ys, flow: [SIMD2<Float>](repeating: .zero, count: xs.count * ys.count))
-        // Per patch: its template, mean-normalised gradients and inverse Hessian.
-        var template = [Float](repeating: 0, count: area), gx = template, gy = template, warped = template
         let half = Float(size - 1) / 2
-        func prepare(_ px: Int, _ py: Int) -> (Float, Float, Float) {
-            var mx: Float = 0, my: Float = 0
-            for k in 0..<area {
-                let x = px + k % size, y = py + k / size
-                template[k] = i0.pixels[y * i0.width + x]
-                gx[k] = d.dx.pixels[y * i0.width + x]; gy[k] = d.dy.pixels[y * i0.width + x]
-                mx += gx[k]; my += gy[k]
+        let w = i0.width, h = i0.height
+        // Per patch: its template and mean-normalised gradients, in one scratch allocation.
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * area)
+        defer { scratch.deallocate() }
+        let template = scratch, gx = scratch + area, gy = gx + area
+        i0.pixels.withUnsafeBufferPointer { p0 in
+        d.dx.pixels.withUnsafeBufferPointer { pdx in
+        d.dy.pixels.withUnsafeBufferPointer { pdy in
+        i1.pixels.withUnsafeBufferPointer { p1 in
+        result.flow.withUnsafeMutableBufferPointer { flow in
+            let p0 = p0.baseAddress!, pdx = pdx.baseAddress!, pdy = pdy.baseAddress!, p1 = p1.baseAddress!
+            /// Loads the patch at (px, py); returns its inverse-compositional Hessian.
+            func prepare(_ px: Int, _ py: Int) -> (Float, Float, Float) {
+                var mx: Float = 0, my: Float = 0
+                for y in 0..<size {
+                    let row = (py + y) * w + px
+                    for x in 0..<size {
+                        let k = y * size + x
+                        template[k] = p0[row + x]; gx[k] = pdx[row + x]; gy[k] = pdy[row + x]
+                        mx += gx[k]; my += gy[k]
+                    }
+                }
+                mx /= Float(area); my /= Float(area)
+                var h11: Float = 0, h12: Float = 0, h22: Float = 0
+                for k in 0..<area {
+                    gx[k] -= mx; gy[k] -= my
+                    h11 += gx[k] * gx[k]; h12 += gx[k] * gy[k]; h22 += gy[k] * gy[k]
+                }
+                let regular: Float = 1e-3 * Float(area)
+                return (h11 + regular, h12, h22 + regular)
             }
-            mx /= Float(area); my /= Float(area)
-            var h11: Float = 0, h12: Float = 0, h22: Float = 0
-            for k in 0..<area {
-                gx[k] -= mx; gy[k] -= my
-                h11 += gx[k] * gx[k]; h12 += gx[k] * gy[k]; h22 += gy[k] * gy[k]
-            }
-            let regular: Float = 1e-3 * Float(area)
-            return (h11 + regular, h12, h22 + regular)
-        }
-        /// Mean-normalised SSD of the patch displaced by `u`, and the warped patch. One
-        /// displacement for the whole patch, so one set of bilinear weights.
-        func cost(_ px: Int, _ py: Int, _ u: SIMD2<Float>) -> Float {
-            var mean: Float = 0
-            i1.pixels.withUnsafeBufferPointer { p in
+            /// Visits the residual I1(x + u) − template of each patch pixel k. One
+            /// displacement for the whole patch, so one set of bilinear weights.
+            @inline(__always) func residuals(_ px: Int, _ py: Int, _ u: SIMD2<Float>, _ visit: (Int, Float) -> Void) {
                 let sx = Float(px) + u.x, sy = Float(py) + u.y
                 let x0f = sx.rounded(.down), y0f = sy.rounded(.down)
                 let x0 = Int(x0f), y0 = Int(y0f)
-                if x0 >= 0 && y0 >= 0 && x0 + size < i1.width && y0 + size < i1.height {
+                if x0 >= 0 && y0 >= 0 && x0 + size < w && y0 + size < h {
                     let a = sx - x0f, b = sy - y0f
                     let w00 = (1 - b) * (1 - a), w01 = (1 - b) * a, w10 = b * (1 - a), w11 = b * a
                     for y in 0..<size {
-                        let r0 = p.baseAddress! + (y0 + y) * i1.width + x0, r1 = r0 + i1.width
+                        let r0 = p1 + (y0 + y) * w + x0, r1 = r0 + w
                         for x in 0..<size {
                             let k = y * size + x
-                            warped[k] = w00 * r0[x] + w01 * r0[x + 1] + w10 * r1[x] + w11 * r1[x + 1] - template[k]
-                            mean += warped[k]
+                            visit(k, w00 * r0[x] + w01 * r0[x + 1] + w10 * r1[x] + w11 * r1[x + 1] - template[k])
                         }
                     }
                 } else {
                     for k in 0..<area {
                         let x = Float(px + k % size) + u.x, y = Float(py + k / size) + u.y
-                        warped[k] = BilinearSample.at(p.baseAddress!, width: i1.width, height: i1.height, x, y) - template[k]
-                        mean += warped[k]
+                        visit(k, BilinearSample.at(p1, width: w, height: h, x, y) - template[k])
                     }
                 }
             }
-            mean /= Float(area)
-            var ssd: Float = 0
-            for k in 0..<area { warped[k] -= mean; ssd += warped[k] * warped[k] }
-            return ssd
-        }
-        func descend(_ px: Int, _ py: Int, from start: SIMD2<Float>, iterations: Int, hessian h: (Float, Float, Float)) -> SIMD2<Float> {
-            let det = h.0 * h.2 - h.1 * h.1
-            guard det > 0 else { return start }
-            var u = start
-            for _ in 0..<iterations {
-                _ = cost(px, py, u)
-                var b1: Float = 0, b2: Float = 0
-                for k in 0..<area { b1 += gx[k] * warped[k]; b2 += gy[k] * warped[k] }
-                let step = SIMD2((h.2 * b1 - h.1 * b2) / det, (h.0 * b2 - h.1 * b1) / det)
-                u -= step
-                if (step * step).sum() < 1e-4 { break }
+            /// Mean-normalised SSD of the patch displaced by `u`.
+            func cost(_ px: Int, _ py: Int, _ u: SIMD2<Float>) -> Float {
+                var sum: Float = 0, squares: Float = 0
+                residuals(px, py, u) { _, r in sum += r; squares += r * r }
+                return squares - sum * sum / Float(area)
             }
-            let moved = u - start
-            return (moved * moved).sum() > Float(size * size) ? start : u
-        }
-        let firstPass = c.gradientDescentIterations / 2, secondPass = c.gradientDescentIterations - firstPass
-        // Forward raster pass: start from the coarser flow or a better-fitting left/upper neighbour.
-        for (j, py) in ys.enumerated() {
-            for (i, px) in xs.enumerated() {
-                let h = prepare(px, py)
-                let centre = SIMD2(Float(px) + half, Float(py) + half)
-                var start = initial.displacement(atLevelPixel: centre)
-                var best = cost(px, py, start)
-                for (ni, nj) in [(i - 1, j), (i, j - 1)] where ni >= 0 && nj >= 0 {
-                    let candidate = result.flow[nj * xs.count + ni]
-                    let e = cost(px, py, candidate)
-                    if e < best { best = e; start = candidate }
+            func descend(_ px: Int, _ py: Int, from start: SIMD2<Float>, iterations: Int, hessian h: (Float, Float, Float)) -> SIMD2<Float> {
+                let det = h.0 * h.2 - h.1 * h.1
+                guard det > 0 else { return start }
+                var u = start
+                for _ in 0..<iterations {
+                    // The gradients sum to zero, so the residual's mean drops out of b.
+                    var b1: Float = 0, b2: Float = 0
+                    residuals(px, py, u) { k, r in b1 += gx[k] * r; b2 += gy[k] * r }
+                    let step = SIMD2((h.2 * b1 - h.1 * b2) / det, (h.0 * b2 - h.1 * b1) / det)
+                    u -= step
+                    if (step * step).sum() < 1e-4 { break }
                 }
-                result.flow[j * xs.count + i] = descend(px, py, from: start, iterations: firstPass, hessian: h)
+                let moved = u - start
+                return (moved * moved).sum() > Float(size * size) ? start : u
+            }
+            /// The start among `start` and the neighbours' results that fits the patch best.
+            func bestStart(_ px: Int, _ py: Int, _ start: SIMD2<Float>, _ a: Int?, _ b: Int?) -> SIMD2<Float> {
+                var start = start, best = cost(px, py, start)
+                if let a { let e = cost(px, py, flow[a]); if e < best { best = e; start = flow[a] } }
+                if let b, cost(px, py, flow[b]) < best { start = flow[b] }
+                return start
+            }
+            let firstPass = c.gradientDescentIterations / 2, secondPass = c.gradientDescentIterations - firstPass
+            let columns = xs.count
+            // Forward raster pass: start from the coarser flow or a better-fitting left/upper neighbour.
+            for (j, py) in ys.enumerated() {
+                for (i, px) in xs.enumerated() {
+                    let hessian = prepare(px, py)
+                    let centre = SIMD2(Float(px) + half, Float(py) + half)
+                    let start = bestStart(px, py, initial.displacement(atLevelPixel: centre),
+                                          i > 0 ? j * columns + i - 1 : nil, j > 0 ? (j - 1) * columns + i : nil)
+                    flow[j * columns + i] = descend(px, py, from: start, iterations: firstPass, hessian: hessian)
+                }
+            }
+            // Reverse pass with the right/lower neighbours.
+            for j in stride(from: ys.count - 1, through: 0, by: -1) {
+                for i in stride(from: columns - 1, through: 0, by: -1) {
+                    let px = xs[i], py = ys[j]
+                    let hessian = prepare(px, py)
+                    let start = bestStart(px, py, flow[j * columns + i],
+                                          i + 1 < columns ? j * columns + i + 1 : nil, j + 1 < ys.count ? (j + 1) * columns + i : nil)
+                    flow[j * columns + i] = descend(px, py, from: start, iterations: secondPass, hessian: hessian)
+                }
             }
         }
-        // Reverse pass with the right/lower neighbours.
-        for j in stride(from: ys.count - 1, through: 0, by: -1) {
-            for i in stride(from: xs.count - 1, through: 0, by: -1) {
-                let px = xs[i], py = ys[j]
-                let h = prepare(px, py)
-                var start = result.flow[j * xs.count + i]
-                var best = cost(px, py, start)
-                for (ni, nj) in [(i + 1, j), (i, j + 1)] where ni < xs.count && nj < ys.count {
-                    let candidate = result.flow[nj * xs.count + ni]
-                    let e = cost(px, py, candidate)
-                    if e < best { best = e; start = candidate }
-                }
-                result.flow[j * xs.count + i] = descend(px, py, from: start, iterations: secondPass, hessian: h)
-            }
+        }
+        }
+        }
         }
         return result
     }

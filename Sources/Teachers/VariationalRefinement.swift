@@ -110,10 +110,10 @@ struct VariationalRefinement {
                             let ku = y > 0 ? k - w : k, kd = y + 1 < h ? k + w : k
                             cu[k] = sl * (u[kl] - u[k]) + sr * (u[kr] - u[k]) + su * (u[ku] - u[k]) + sd * (u[kd] - u[k]) - b1[k]
                             cv[k] = sl * (v[kl] - v[k]) + sr * (v[kr] - v[k]) + su * (v[ku] - v[k]) + sd * (v[kd] - v[k]) - b2[k]
-                            // The sweeps divide by these: their reciprocals, so that no
-                            // division sits on the chain from one pixel to the next.
-                            a11[k] = 1 / (a11[k] + diagonal)
-                            a22[k] = 1 / (a22[k] + diagonal)
+                            // The sweeps divide by these: their reciprocals, times ω, so that
+                            // no division sits on the chain from one pixel to the next.
+                            a11[k] = omega / (a11[k] + diagonal)
+                            a22[k] = omega / (a22[k] + diagonal)
                         }
                     }
                 }
@@ -122,16 +122,19 @@ struct VariationalRefinement {
             cu.withUnsafeBufferPointer { cu in
                 cv.withUnsafeBufferPointer { cv in
                     for _ in 0..<sorIterations {
+                        // The left neighbour is the pixel just updated: it is carried in a
+                        // register, and everything else is summed before it is added, so
+                        // that the chain from one pixel to the next is one multiply-add.
+                        var leftU: Float = 0, leftV: Float = 0
                         for k in 0..<n {
                             let sl = right[k - 1], sr = right[k], su = down[k - w], sd = down[k]
-                            // The term of the pixel just updated is added last: it is the
-                            // one the chain waits for.
-                            let nu = (cu[k] + sr * du[k + 1] + su * du[k - w] + sd * du[k + w]) + sl * du[k - 1]
-                            let newU = (nu - a12[k] * dv[k]) * a11[k]
-                            du[k] = (1 - omega) * du[k] + omega * newU
-                            let nv = (cv[k] + sr * dv[k + 1] + su * dv[k - w] + sd * dv[k + w]) + sl * dv[k - 1]
-                            let newV = (nv - a12[k] * du[k]) * a22[k]
-                            dv[k] = (1 - omega) * dv[k] + omega * newV
+                            let gu = a11[k], gv = a22[k], c12 = a12[k], oldU = du[k], oldV = dv[k]
+                            let restU = cu[k] + sr * du[k + 1] + su * du[k - w] + sd * du[k + w] - c12 * oldV
+                            let newU = (oldU - omega * oldU + gu * restU) + (gu * sl) * leftU
+                            let restV = cv[k] + sr * dv[k + 1] + su * dv[k - w] + sd * dv[k + w]
+                            let newV = (oldV - omega * oldV + gv * restV) + (gv * sl) * leftV - (gv * c12) * newU
+                            du[k] = newU; dv[k] = newV
+                            leftU = newU; leftV = newV
                         }
                     }
                 }
