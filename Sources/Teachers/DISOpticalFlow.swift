@@ -247,24 +247,40 @@ public struct DISOpticalFlow: Sendable {
     func densify(_ i0: GreyImage, _ i1: GreyImage, patches: PatchFlows, scale: Int) -> FlowField {
         let size = configuration.patchSize
         let w = i0.width, h = i0.height
-        var su = [Float](repeating: 0, count: w * h), sv = su, sw = su
+        var sums = [SIMD4<Float>](repeating: .zero, count: w * h)   // (Σ weight·u, Σ weight·v, Σ weight, 0)
+        i0.pixels.withUnsafeBufferPointer { p0 in
         i1.pixels.withUnsafeBufferPointer { p1 in
+        sums.withUnsafeMutableBufferPointer { sums in
+            let p0 = p0.baseAddress!, p1 = p1.baseAddress!
             for (j, py) in patches.ys.enumerated() {
                 for (i, px) in patches.xs.enumerated() {
                     let f = patches.flow[j * patches.xs.count + i]
-                    for y in py..<(py + size) {
-                        for x in px..<(px + size) {
-                            let warped = BilinearSample.at(p1.baseAddress!, width: w, height: h, Float(x) + f.x, Float(y) + f.y)
-                            let weight = 1 / max(1, abs(warped - i0.pixels[y * w + x]))
-                            su[y * w + x] += weight * f.x; sv[y * w + x] += weight * f.y; sw[y * w + x] += weight
+                    let contribution = SIMD4(f.x, f.y, 1, 0)
+                    // One displacement for the whole patch: one set of bilinear weights
+                    // where the displaced patch lies inside the frame.
+                    let sx = Float(px) + f.x, sy = Float(py) + f.y
+                    let x0f = sx.rounded(.down), y0f = sy.rounded(.down)
+                    let x0 = Int(x0f), y0 = Int(y0f)
+                    let inside = x0 >= 0 && y0 >= 0 && x0 + size < w && y0 + size < h
+                    let a = sx - x0f, b = sy - y0f
+                    let w00 = (1 - b) * (1 - a), w01 = (1 - b) * a, w10 = b * (1 - a), w11 = b * a
+                    for y in 0..<size {
+                        let row = (py + y) * w + px
+                        let r0 = p1 + (inside ? (y0 + y) * w + x0 : 0), r1 = r0 + w
+                        for x in 0..<size {
+                            let warped = inside ? w00 * r0[x] + w01 * r0[x + 1] + w10 * r1[x] + w11 * r1[x + 1]
+                                : BilinearSample.at(p1, width: w, height: h, Float(px + x) + f.x, Float(py + y) + f.y)
+                            sums[row + x] += contribution / max(1, abs(warped - p0[row + x]))
                         }
                     }
                 }
             }
         }
+        }
+        }
         var field = FlowField(width: w, height: h, scale: scale)
-        for k in 0..<(w * h) where sw[k] > 0 {
-            field.u[k] = su[k] / sw[k]; field.v[k] = sv[k] / sw[k]
+        for k in 0..<(w * h) where sums[k].z > 0 {
+            field.u[k] = sums[k].x / sums[k].z; field.v[k] = sums[k].y / sums[k].z
         }
         return field
     }
