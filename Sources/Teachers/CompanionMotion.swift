@@ -7,8 +7,8 @@
 // displacement of its companions since then (per axis, over those still tracked). The
 // trackers that follow what covers a point (Lucas–Kanade windows, dense flow) cannot say
 // where the point itself is; its surface can. This is the motion prior behind
-// re-acquisition in `klt-offline` and `flow` (the template is then searched around the
-// prediction), a local form of the support points of Kalal et al.'s TLD and of the
+// re-acquisition in `klt-offline`, `flow` and `template` (the query patch is then searched
+// around the prediction), a local form of the support points of Kalal et al.'s TLD and of the
 // neighbourhood context CoTracker's joint tracking learns.
 
 struct CompanionMotion: Sendable, Equatable {

@@ -8,6 +8,8 @@
 // The thresholds were tuned with klt-offline on the layers sequences (an occluder passing
 // over a point interrupts its track instead of ending it: TAP-Vid's offline setting).
 // Confidence after a re-acquisition starts from the peak mapped to 0…1 above `peak`.
+// `template` keeps its lost points in LostPoints too, for the prediction, and matches
+// its own warped query patches there.
 
 import Imaging
 
@@ -79,13 +81,19 @@ struct LostPoints {
         }
     }
 
-    /// Lost point `n` at frame `t`: where it is now (moved with its companions tracked
-    /// at `current`, or `fallback` when none is left), and the match of its query patch
-    /// that puts it back there, if any.
+    /// Where lost point `n` is now, moved with its companions tracked at `current`; nil
+    /// when none of them is left.
+    func prediction(_ n: Int, tracks: TeacherTracks, current: [SIMD2<Float>], tracked: [Bool]) -> SIMD2<Float>? {
+        reacquisition.companions.predict(anchor: anchor[n], lostAt: lostAt[n], companions: companions[n],
+                                         tracks: tracks, current: current, tracked: tracked)
+    }
+
+    /// Lost point `n` at frame `t`: where it is now (moved with its companions, or
+    /// `fallback` when none is left), and the match of its query patch that puts it back
+    /// there, if any.
     func follow(_ n: Int, at t: Int, in pyramid: [GreyImage], template: QueryTemplate?, fallback: SIMD2<Float>,
                 tracks: TeacherTracks, current: [SIMD2<Float>], tracked: [Bool]) -> (position: SIMD2<Float>, match: TemplateMatch?) {
-        let predicted = reacquisition.companions.predict(anchor: anchor[n], lostAt: lostAt[n], companions: companions[n],
-                                                         tracks: tracks, current: current, tracked: tracked) ?? fallback
+        let predicted = prediction(n, tracks: tracks, current: current, tracked: tracked) ?? fallback
         return (predicted, reacquisition.match(template, in: pyramid, around: predicted, lostFor: abs(t - lostAt[n])))
     }
 }
