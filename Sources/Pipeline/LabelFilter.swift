@@ -201,7 +201,8 @@ public struct LabelFilter {
             }
         }
 
-        // Occlusion labels beyond a track's last visible label, on either side of its query.
+        // Occlusion labels without a visible label on each side within `occlusionGap`
+        // unlabelled frames (the query frame counts as visible).
         for p in 0..<n {
             let q = queries[p].t
             func seen(_ f: Int) -> Bool { f == q || (valid[f * n + p] && visible[f * n + p]) }
