@@ -206,33 +206,35 @@ public struct LabelFilter {
         for p in 0..<n {
             let q = queries[p].t
             func seen(_ f: Int) -> Bool { f == q || (valid[f * n + p] && visible[f * n + p]) }
-            var previousSeen: Int? = nil, unlabelledSince = 0
+            // Unlabelled frames between each frame and the nearest seen frame before
+            // (after) it; nil where there is none.
+            var before = [Int?](repeating: nil, count: t), after = before
+            var count: Int? = nil
             for f in 0..<t {
-                if seen(f) { previousSeen = f; unlabelledSince = 0; continue }
-                let i = f * n + p
-                guard valid[i] else { unlabelledSince += 1; continue }
-                var bounded = previousSeen != nil && unlabelledSince <= c.occlusionGap
-                if bounded {
-                    var g = f + 1, unlabelled = 0
-                    while g < t && !seen(g) && unlabelled <= c.occlusionGap {
-                        if !valid[g * n + p] { unlabelled += 1 }
-                        g += 1
-                    }
-                    bounded = g < t && seen(g) && unlabelled <= c.occlusionGap
+                before[f] = count
+                count = seen(f) ? 0 : count.map { valid[f * n + p] ? $0 : $0 + 1 }
+            }
+            count = nil
+            for f in stride(from: t - 1, through: 0, by: -1) {
+                after[f] = count
+                count = seen(f) ? 0 : count.map { valid[f * n + p] ? $0 : $0 + 1 }
+            }
+            for f in 0..<t where valid[f * n + p] && !seen(f) {
+                if (before[f] ?? .max) > c.occlusionGap || (after[f] ?? .max) > c.occlusionGap {
+                    valid[f * n + p] = false; confidence[f * n + p] = 0; stats.removed["unbounded"]! += 1
                 }
-                if !bounded { valid[i] = false; confidence[i] = 0; stats.removed["unbounded"]! += 1 }
             }
         }
 
         // Occlusion labels within `occlusionMargin` frames of the end of their run: the
         // frames where a point goes behind or comes out are half hidden.
         if c.occlusionMargin > 0 {
+            let m = c.occlusionMargin
             let hidden = (0..<(t * n)).map { valid[$0] && !visible[$0] }
             for p in 0..<n {
                 for f in 0..<t where hidden[f * n + p] {
-                    let m = c.occlusionMargin
-                    let inside = (max(0, f - m)...min(t - 1, f + m)).allSatisfy { g in hidden[g * n + p] }
-                    if !inside || f - m < 0 || f + m >= t {
+                    let inside = f - m >= 0 && f + m < t && (f - m...f + m).allSatisfy { g in hidden[g * n + p] }
+                    if !inside {
                         valid[f * n + p] = false; confidence[f * n + p] = 0; stats.removed["occlusion-edge"]! += 1
                     }
                 }
