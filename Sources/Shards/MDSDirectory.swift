@@ -1,7 +1,8 @@
 // The files of a shard directory and how they change: staged shards and index texts
-// under temporary names (`.shard.<host>.<pid>.<nonce>.tmp`, `.index.<host>.<pid>.<nonce>.tmp`),
-// published by rename, `index.json` replaced atomically under an advisory lock
-// (`.index.lock`) so that concurrent workers never interleave their writes, each file and the directory fsynced so that a rename that
+// under temporary names (`.shard.<host>.<pid>.<nonce>.tmp`,
+// `.index.<host>.<pid>.<nonce>.tmp`), published by rename, `index.json` replaced
+// atomically under an advisory lock (`.index.lock`) so that concurrent workers never
+// interleave their writes, each file and the directory fsynced so that a rename that
 // has returned survives a power cut. A temporary file whose process is gone is removed
 // by the next run.
 

@@ -95,11 +95,12 @@ public struct TemplateTeacher: Teacher {
         var warp = [SIMD2<Int32>](repeating: .zero, count: count)
         var recent = [QueryTemplate?](repeating: nil, count: count)
         var lost = LostPoints(points: count, reacquisition: Reacquisition(), direction: direction)
+        let radii = queries.map { Self.templateRadius(sigma: $0.sigma) }
         var versions: [QueryTemplate] = [], tried: [SIMD2<Int32>] = []
         func template(_ n: Int, _ w: SIMD2<Int32>) -> QueryTemplate {
             if let t = banks[n][w] { return t }
             let q = queries[n]
-            let t = QueryTemplate(pyramid: pyramids[q.t], point: SIMD2(q.x, q.y), radius: Self.templateRadius(sigma: q.sigma),
+            let t = QueryTemplate(pyramid: pyramids[q.t], point: SIMD2(q.x, q.y), radius: radii[n],
                                   rotation: Float(w.x) * c.rotationStep, scale: pow(c.scaleStep, Float(w.y)))
             banks[n][w] = t
             return t
@@ -144,7 +145,7 @@ public struct TemplateTeacher: Teacher {
                             warp[n] = tried[a.version]
                         }
                         if d2 <= c.updateDistance * c.updateDistance {
-                            recent[n] = QueryTemplate(pyramid: pyramid, point: a.position, radius: Self.templateRadius(sigma: queries[n].sigma))
+                            recent[n] = QueryTemplate(pyramid: pyramid, point: a.position, radius: radii[n])
                         }
                     }
                     move(n, to: found.position, predicted: prediction)
@@ -155,18 +156,18 @@ public struct TemplateTeacher: Teacher {
                 // velocity when none is left), where the query patch may find them again.
                 let seenNow = seen, positionsNow = position
                 for n in 0..<count where started[n] && !seenNow[n] {
-                    let companions = lost.prediction(n, tracks: out, current: positionsNow, tracked: seenNow)
-                    let prediction = companions ?? position[n] + velocity[n]
+                    let byCompanions = lost.prediction(n, tracks: out, current: positionsNow, tracked: seenNow)
+                    let prediction = byCompanions ?? position[n] + velocity[n]
                     neighbourhood(n)
                     var match: TemplateMatch?
                     if let a = c.search.match(versions, in: pyramid, around: prediction), a.peak >= c.reacquirePeak {
                         match = a
-                    } else if companions != nil, let a = c.anchor.match(versions, in: pyramid, around: prediction), a.peak >= c.minPeak {
+                    } else if byCompanions != nil, let a = c.anchor.match(versions, in: pyramid, around: prediction), a.peak >= c.minPeak {
                         match = a   // where its companions say it is, the peak that keeps a point seen suffices
                     }
                     if let a = match {
                         warp[n] = tried[a.version]
-                        recent[n] = QueryTemplate(pyramid: pyramid, point: a.position, radius: Self.templateRadius(sigma: queries[n].sigma))
+                        recent[n] = QueryTemplate(pyramid: pyramid, point: a.position, radius: radii[n])
                         move(n, to: a.position, predicted: prediction)
                         confidence[n] = a.peak * min(a.sharpness / 0.3, 1)
                         seen[n] = true
