@@ -1,16 +1,16 @@
 // Bilinear sampling of a plane at a subpixel position (integer = pixel centre), with the
 // edge repeated beyond the plane: the one sampler the teachers share for images and flow
-// fields.
+// fields. Inlinable, so that the teachers' loops inline it across the module boundary.
 
 public enum BilinearSample {
     /// The value of `image` at (x, y).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func at(_ image: GreyImage, _ x: Float, _ y: Float) -> Float {
         image.pixels.withUnsafeBufferPointer { at($0.baseAddress!, width: image.width, height: image.height, x, y) }
     }
 
     /// The value of the row-major plane `values` (width × height) at (x, y).
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func at(_ values: UnsafePointer<Float>, width w: Int, height h: Int, _ x: Float, _ y: Float) -> Float {
         let cx = min(max(x, 0), Float(w - 1)), cy = min(max(y, 0), Float(h - 1))
         let x0 = Int(cx), y0 = Int(cy)
