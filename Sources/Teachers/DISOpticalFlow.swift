@@ -24,7 +24,8 @@ import Foundation
 import Imaging
 
 public struct DISConfiguration: Sendable, Equatable {
-    public var patchSize = 8
+    /// Fixed: a patch row is one eight-lane vector.
+    public let patchSize = 8
     public var patchStride = 4
     public var finestScale = 1
     public var gradientDescentIterations = 16
@@ -126,16 +127,19 @@ public struct DISOpticalFlow: Sendable {
     /// Step 1: one displacement per patch.
     func inverseSearch(_ i0: GreyImage, _ i1: GreyImage, initial: FlowField) -> PatchFlows {
         let c = configuration
-        let size = c.patchSize, area = size * size
+        let size = c.patchSize, area = Float(size * size)
         let xs = patchStarts(i0.width), ys = patchStarts(i0.height)
         let d = ScharrDerivatives.of(i0)
         var result = PatchFlows(xs: xs, ys: ys, flow: [SIMD2<Float>](repeating: .zero, count: xs.count * ys.count))
         let half = Float(size - 1) / 2
         let w = i0.width, h = i0.height
-        // Per patch: its template and mean-normalised gradients, in one scratch allocation.
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 3 * area)
+        // Per patch: its template and mean-normalised gradients, a row of eight per vector.
+        let scratch = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 3 * size)
         defer { scratch.deallocate() }
-        let template = scratch, gx = scratch + area, gy = gx + area
+        let template = scratch, gx = scratch + size, gy = gx + size
+        @inline(__always) func row(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        }
         i0.pixels.withUnsafeBufferPointer { p0 in
         d.dx.pixels.withUnsafeBufferPointer { pdx in
         d.dy.pixels.withUnsafeBufferPointer { pdy in
@@ -144,27 +148,24 @@ public struct DISOpticalFlow: Sendable {
             let p0 = p0.baseAddress!, pdx = pdx.baseAddress!, pdy = pdy.baseAddress!, p1 = p1.baseAddress!
             /// Loads the patch at (px, py); returns its inverse-compositional Hessian.
             func prepare(_ px: Int, _ py: Int) -> (Float, Float, Float) {
-                var mx: Float = 0, my: Float = 0
+                var mx = SIMD8<Float>(), my = SIMD8<Float>()
                 for y in 0..<size {
-                    let row = (py + y) * w + px
-                    for x in 0..<size {
-                        let k = y * size + x
-                        template[k] = p0[row + x]; gx[k] = pdx[row + x]; gy[k] = pdy[row + x]
-                        mx += gx[k]; my += gy[k]
-                    }
+                    let k = (py + y) * w + px
+                    template[y] = row(p0 + k); gx[y] = row(pdx + k); gy[y] = row(pdy + k)
+                    mx += gx[y]; my += gy[y]
                 }
-                mx /= Float(area); my /= Float(area)
-                var h11: Float = 0, h12: Float = 0, h22: Float = 0
-                for k in 0..<area {
-                    gx[k] -= mx; gy[k] -= my
-                    h11 += gx[k] * gx[k]; h12 += gx[k] * gy[k]; h22 += gy[k] * gy[k]
+                let meanX = mx.sum() / area, meanY = my.sum() / area
+                var h11 = SIMD8<Float>(), h12 = SIMD8<Float>(), h22 = SIMD8<Float>()
+                for y in 0..<size {
+                    gx[y] -= meanX; gy[y] -= meanY
+                    h11 += gx[y] * gx[y]; h12 += gx[y] * gy[y]; h22 += gy[y] * gy[y]
                 }
-                let regular: Float = 1e-3 * Float(area)
-                return (h11 + regular, h12, h22 + regular)
+                let regular: Float = 1e-3 * area
+                return (h11.sum() + regular, h12.sum(), h22.sum() + regular)
             }
-            /// Visits the residual I1(x + u) − template of each patch pixel k. One
+            /// Visits the residual I1(x + u) − template of each patch row y. One
             /// displacement for the whole patch, so one set of bilinear weights.
-            @inline(__always) func residuals(_ px: Int, _ py: Int, _ u: SIMD2<Float>, _ visit: (Int, Float) -> Void) {
+            @inline(__always) func residuals(_ px: Int, _ py: Int, _ u: SIMD2<Float>, _ visit: (Int, SIMD8<Float>) -> Void) {
                 let sx = Float(px) + u.x, sy = Float(py) + u.y
                 let x0f = sx.rounded(.down), y0f = sy.rounded(.down)
                 let x0 = Int(x0f), y0 = Int(y0f)
@@ -173,23 +174,24 @@ public struct DISOpticalFlow: Sendable {
                     let w00 = (1 - b) * (1 - a), w01 = (1 - b) * a, w10 = b * (1 - a), w11 = b * a
                     for y in 0..<size {
                         let r0 = p1 + (y0 + y) * w + x0, r1 = r0 + w
-                        for x in 0..<size {
-                            let k = y * size + x
-                            visit(k, w00 * r0[x] + w01 * r0[x + 1] + w10 * r1[x] + w11 * r1[x + 1] - template[k])
-                        }
+                        visit(y, w00 * row(r0) + w01 * row(r0 + 1) + w10 * row(r1) + w11 * row(r1 + 1) - template[y])
                     }
                 } else {
-                    for k in 0..<area {
-                        let x = Float(px + k % size) + u.x, y = Float(py + k / size) + u.y
-                        visit(k, BilinearSample.at(p1, width: w, height: h, x, y) - template[k])
+                    for y in 0..<size {
+                        var warped = SIMD8<Float>()
+                        for x in 0..<size {
+                            warped[x] = BilinearSample.at(p1, width: w, height: h, Float(px + x) + u.x, Float(py + y) + u.y)
+                        }
+                        visit(y, warped - template[y])
                     }
                 }
             }
             /// Mean-normalised SSD of the patch displaced by `u`.
             func cost(_ px: Int, _ py: Int, _ u: SIMD2<Float>) -> Float {
-                var sum: Float = 0, squares: Float = 0
+                var sum = SIMD8<Float>(), squares = SIMD8<Float>()
                 residuals(px, py, u) { _, r in sum += r; squares += r * r }
-                return squares - sum * sum / Float(area)
+                let total = sum.sum()
+                return squares.sum() - total * total / area
             }
             func descend(_ px: Int, _ py: Int, from start: SIMD2<Float>, iterations: Int, hessian h: (Float, Float, Float)) -> SIMD2<Float> {
                 let det = h.0 * h.2 - h.1 * h.1
@@ -197,14 +199,15 @@ public struct DISOpticalFlow: Sendable {
                 var u = start
                 for _ in 0..<iterations {
                     // The gradients sum to zero, so the residual's mean drops out of b.
-                    var b1: Float = 0, b2: Float = 0
-                    residuals(px, py, u) { k, r in b1 += gx[k] * r; b2 += gy[k] * r }
+                    var sx = SIMD8<Float>(), sy = SIMD8<Float>()
+                    residuals(px, py, u) { y, r in sx += gx[y] * r; sy += gy[y] * r }
+                    let b1 = sx.sum(), b2 = sy.sum()
                     let step = SIMD2((h.2 * b1 - h.1 * b2) / det, (h.0 * b2 - h.1 * b1) / det)
                     u -= step
                     if (step * step).sum() < 1e-4 { break }
                 }
                 let moved = u - start
-                return (moved * moved).sum() > Float(size * size) ? start : u
+                return (moved * moved).sum() > area ? start : u
             }
             /// The start among `start` and the neighbours' results that fits the patch best.
             func bestStart(_ px: Int, _ py: Int, _ start: SIMD2<Float>, _ a: Int?, _ b: Int?) -> SIMD2<Float> {
