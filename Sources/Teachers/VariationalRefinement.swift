@@ -56,19 +56,24 @@ struct VariationalRefinement {
         defer { second.deallocate() }
         for k in 0..<n { (second + k).initialize(to: SIMD4(b[k], b1x[k], b1y[k], 0)) }
         // What the sweeps read: band r holds rows r·bh ..< (r + 1)·bh, and pixel
-        // (x, r·bh + j) is lane r of position j·w + x. Each position holds ten vectors of
-        // eight lanes, in the order the sweep reads them: the weights to the left, right,
-        // upper and lower neighbours, ω over the two diagonals, a12, the right-hand sides
-        // and 1 − ω. Rows past the frame's last (when 8 does not divide h) have zero
-        // weights and increments. The increments have a halo row before and after the
-        // bands' rows: the last row of the band above and the first of the band below.
-        let bh = (h + 7) / 8, vectors = bh * w, fields = 10
+        // (x, r·bh + j) is lane r of position j·w + x. Each position holds eight vectors of
+        // eight lanes, in the order the sweep reads them: the weights to the right, upper
+        // and lower neighbours, ω over the two diagonals, a12 and the right-hand sides.
+        // Bands have at least 16 rows, so a small frame has fewer than eight; lanes and
+        // rows past the frame's last have zero weights and increments. The increments
+        // have a halo row before and after the bands' rows: the last row of the band above
+        // and the first of the band below.
+        let bands = min(8, max(1, h / 16)), bh = (h + bands - 1) / bands, vectors = bh * w, fields = 8
         let lanes = UnsafeMutablePointer<Float>.allocate(capacity: 8 * fields * vectors)
         defer { lanes.deallocate() }
         lanes.initialize(repeating: 0, count: 8 * fields * vectors)
         let haloed = (bh + 2) * w
         let increments = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 2 * haloed)
         defer { increments.deallocate() }
+        // 1 − ω of the sweep's update: the first row of a band other than the first has ω = 1.
+        let keep = SIMD8<Float>(repeating: 1 - omega)
+        var keepFirst = SIMD8<Float>.zero
+        keepFirst[0] = 1 - omega
         let du = increments + w, dv = du + haloed   // du[j·w + x], j from −1 to bh
         @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
             UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
@@ -157,12 +162,11 @@ struct VariationalRefinement {
                     store(relax / (a11 + diagonal), line + 3 * margin + x)
                     store(relax / (a22 + diagonal), line + 4 * margin + x)
                 }
-                let keepRow = 1 - relax
                 for x in 0..<w {
                     let o = lanes + (band + x) * (8 * fields) + lane, k = row + x
-                    o[0] = right[k - 1]; o[8] = right[k]; o[16] = upper[x]; o[24] = down[k]
-                    o[32] = line[3 * margin + x]; o[40] = line[4 * margin + x]; o[48] = line[2 * margin + x]
-                    o[56] = line[x]; o[64] = line[margin + x]; o[72] = keepRow
+                    o[0] = right[k]; o[8] = upper[x]; o[16] = down[k]
+                    o[24] = line[3 * margin + x]; o[32] = line[4 * margin + x]; o[40] = line[2 * margin + x]
+                    o[48] = line[x]; o[56] = line[margin + x]
                 }
             }
             (du - w).initialize(repeating: .zero, count: 2 * haloed)
@@ -177,19 +181,24 @@ struct VariationalRefinement {
                 }
                 // The left neighbour is the pixel just updated: it is carried in a register,
                 // and everything else is summed before it is added, so that the chain from
-                // one pixel to the next is one multiply-add.
-                var leftU = SIMD8<Float>.zero, leftV = SIMD8<Float>.zero
-                for q in 0..<vectors {
-                    let e = UnsafeRawPointer(lanes + q * (8 * fields))
-                    @inline(__always) func field(_ i: Int) -> SIMD8<Float> { e.loadUnaligned(fromByteOffset: 32 * i, as: SIMD8<Float>.self) }
-                    let sl = field(0), sr = field(1), su = field(2), sd = field(3), g1 = field(4), g2 = field(5), a12 = field(6)
-                    let cu = field(7), cv = field(8), kp = field(9), oldU = du[q], oldV = dv[q]
-                    let restU = cu + sr * du[q + 1] + su * du[q - w] + sd * du[q + w] - a12 * oldV
-                    let newU = (kp * oldU + g1 * restU) + (g1 * sl) * leftU
-                    let restV = cv + sr * dv[q + 1] + su * dv[q - w] + sd * dv[q + w]
-                    let newV = (kp * oldV + g2 * restV) + (g2 * sl) * leftV - (g2 * a12) * newU
-                    du[q] = newU; dv[q] = newV
-                    leftU = newU; leftV = newV
+                // one pixel to the next is one multiply-add. Its weight is the right weight
+                // read one pixel before (0 at a row's start: the last pixel has no right
+                // neighbour).
+                var leftU = SIMD8<Float>.zero, leftV = SIMD8<Float>.zero, sl = SIMD8<Float>.zero
+                for j in 0..<bh {
+                    let kp = j == 0 ? keepFirst : keep
+                    for q in (j * w)..<(j * w + w) {
+                        let e = UnsafeRawPointer(lanes + q * (8 * fields))
+                        @inline(__always) func field(_ i: Int) -> SIMD8<Float> { e.loadUnaligned(fromByteOffset: 32 * i, as: SIMD8<Float>.self) }
+                        let sr = field(0), su = field(1), sd = field(2), g1 = field(3), g2 = field(4), a12 = field(5)
+                        let cu = field(6), cv = field(7), oldU = du[q], oldV = dv[q]
+                        let restU = cu + sr * du[q + 1] + su * du[q - w] + sd * du[q + w] - a12 * oldV
+                        let newU = (kp * oldU + g1 * restU) + (g1 * sl) * leftU
+                        let restV = cv + sr * dv[q + 1] + su * dv[q - w] + sd * dv[q + w]
+                        let newV = (kp * oldV + g2 * restV) + (g2 * sl) * leftV - (g2 * a12) * newU
+                        du[q] = newU; dv[q] = newV
+                        leftU = newU; leftV = newV; sl = sr
+                    }
                 }
             }
             field.u.withUnsafeMutableBufferPointer { u in
@@ -203,16 +212,23 @@ struct VariationalRefinement {
         }
     }
 
-    /// Central differences (one-sided at the border), per pixel.
+    /// Central differences (one-sided at the border), per pixel, eight at a time: the
+    /// planes have margins, and a row's last group runs into the next row, computed after.
     static func gradient(_ p: UnsafeMutablePointer<Float>, _ w: Int, _ h: Int,
                          _ gx: UnsafeMutablePointer<Float>, _ gy: UnsafeMutablePointer<Float>) {
+        @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        }
+        @inline(__always) func store(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
+        }
         for y in 0..<h {
             let yu = max(y - 1, 0), yd = min(y + 1, h - 1)
             let row = y * w, up = yu * w, down = yd * w, dy = Float(yd - yu)
-            gx[row] = (p[row + min(1, w - 1)] - p[row]) / Float(min(1, w - 1))
-            for x in 1..<max(w - 1, 1) { gx[row + x] = (p[row + x + 1] - p[row + x - 1]) / 2 }
-            if w > 1 { gx[row + w - 1] = p[row + w - 1] - p[row + w - 2] }
-            for x in 0..<w { gy[row + x] = (p[down + x] - p[up + x]) / dy }
+            for x in stride(from: 0, to: w, by: 8) { store((load(p + down + x) - load(p + up + x)) / dy, gy + row + x) }
+            for x in stride(from: 1, to: w - 1, by: 8) { store((load(p + row + x + 1) - load(p + row + x - 1)) / 2, gx + row + x) }
+            gx[row] = p[row + 1] - p[row]
+            gx[row + w - 1] = p[row + w - 1] - p[row + w - 2]
         }
     }
 }
