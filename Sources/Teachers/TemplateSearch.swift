@@ -9,6 +9,9 @@
 // drift accumulates. Two cues come out with the peak: the best score outside the peak's
 // neighbourhood at the coarsest level (a second surface that looks alike: ambiguity) and
 // the peak's sharpness (its score minus the mean of the ring two pixels away at level 0).
+// As Lewis proposes, the exhaustive search takes each window's sum and sum of squares from
+// summed-area tables of the search region (WindowMoments), so only ZNCC's numerator is
+// computed per position.
 
 import Foundation
 import Imaging
@@ -91,10 +94,15 @@ public struct TemplateSearch: Sendable, Equatable {
         var scores: [(SIMD2<Int>, Float)] = []
         scores.reserveCapacity((2 * reach + 1) * (2 * reach + 1))
         let coarse = pyramid[top]
+        let moments = WindowMoments(coarse, around: centre, reach: reach + r)
+        let area = Float((2 * r + 1) * (2 * r + 1))
         for index in 0..<(top == 0 ? versions.count : 1) where versions[index].isTextured {
             for y in (centre.y - reach)...(centre.y + reach) {
                 for x in (centre.x - reach)...(centre.x + reach) {
-                    guard let s = Self.zncc(versions[index].levels[top], radius: r, in: coarse, x: x, y: y) else { continue }
+                    guard x - r >= 0, y - r >= 0, x + r < coarse.width, y + r < coarse.height else { continue }
+                    let variance = moments.variance(x: x, y: y, radius: r)
+                    guard variance > area * 1e-2 else { continue }
+                    let s = Self.dot(versions[index].levels[top], radius: r, in: coarse, x: x, y: y) / variance.squareRoot()
                     if index == 0 { scores.append((SIMD2(x, y), s)) }
                     if s > best { best = s; bestAt = SIMD2(x, y); version = index }
                 }
@@ -150,6 +158,32 @@ public struct TemplateSearch: Sendable, Equatable {
                          x: Int(position.x.rounded()), y: Int(position.y.rounded()))
     }
 
+    /// Σ template · window for the window of `image` centred at integer (x, y), which must
+    /// lie inside it: ZNCC's numerator, the template being zero-mean and of unit norm.
+    @inline(__always)
+    static func dot(_ template: [Float], radius r: Int, in image: GreyImage, x: Int, y: Int) -> Float {
+        let side = 2 * r + 1
+        var dot: Float = 0
+        image.pixels.withUnsafeBufferPointer { p in
+            template.withUnsafeBufferPointer { t in
+                var d8 = SIMD8<Float>()
+                for dy in 0..<side {
+                    let row = p.baseAddress! + (y - r + dy) * image.width + (x - r)
+                    let trow = t.baseAddress! + dy * side
+                    var dx = 0
+                    while dx + 8 <= side {
+                        d8 += UnsafeRawPointer(row + dx).loadUnaligned(as: SIMD8<Float>.self)
+                            * UnsafeRawPointer(trow + dx).loadUnaligned(as: SIMD8<Float>.self)
+                        dx += 8
+                    }
+                    while dx < side { dot += row[dx] * trow[dx]; dx += 1 }
+                }
+                dot += d8.sum()
+            }
+        }
+        return dot
+    }
+
     /// ZNCC of the zero-mean unit-norm `template` with the window of `image` centred at
     /// integer (x, y); nil when the window leaves the image or is flat.
     @inline(__always)
@@ -183,5 +217,52 @@ public struct TemplateSearch: Sendable, Equatable {
         let variance = squares - sum * sum / n
         guard variance > n * 1e-2 else { return nil }
         return dot / variance.squareRoot()
+    }
+}
+
+/// The sums of the values and of their squares over every window of an exhaustive search
+/// (summed-area tables of the search region, in Double so that no sum loses a bit): the
+/// windows of neighbouring positions share all but one row or column, so ZNCC there needs
+/// only its numerator per position.
+struct WindowMoments {
+    private let left: Int, top: Int, stride: Int
+    private var sums: [Double], squares: [Double]
+
+    /// The region within `reach` of `centre`, clipped to the image.
+    init(_ image: GreyImage, around centre: SIMD2<Int>, reach: Int) {
+        left = max(centre.x - reach, 0); top = max(centre.y - reach, 0)
+        let right = min(centre.x + reach, image.width - 1), bottom = min(centre.y + reach, image.height - 1)
+        let w = max(right - left + 1, 0), h = max(bottom - top + 1, 0)
+        stride = w + 1
+        sums = [Double](repeating: 0, count: (w + 1) * (h + 1)); squares = sums
+        let (left, top, stride) = (left, top, stride)
+        image.pixels.withUnsafeBufferPointer { p in
+            sums.withUnsafeMutableBufferPointer { s in
+                squares.withUnsafeMutableBufferPointer { q in
+                    for y in 0..<h {
+                        var rowSum = 0.0, rowSquares = 0.0
+                        let source = (top + y) * image.width + left
+                        for x in 0..<w {
+                            let v = Double(p[source + x])
+                            rowSum += v; rowSquares += v * v
+                            let k = (y + 1) * stride + x + 1
+                            s[k] = s[k - stride] + rowSum; q[k] = q[k - stride] + rowSquares
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// n · the variance of the window of side 2·radius + 1 centred at (x, y), which must lie
+    /// in the region: Σv² − (Σv)² / n.
+    @inline(__always)
+    func variance(x: Int, y: Int, radius r: Int) -> Float {
+        let x0 = x - r - left, y0 = y - r - top, x1 = x + r + 1 - left, y1 = y + r + 1 - top
+        @inline(__always) func box(_ t: [Double]) -> Double {
+            t[y1 * stride + x1] - t[y0 * stride + x1] - t[y1 * stride + x0] + t[y0 * stride + x0]
+        }
+        let n = Double((2 * r + 1) * (2 * r + 1)), sum = box(sums)
+        return Float(box(squares) - sum * sum / n)
     }
 }
