@@ -37,7 +37,13 @@ struct VariationalRefinement {
         let margin = w + 8, pitch = n + 2 * margin
         let rowMajor = UnsafeMutablePointer<Float>.allocate(capacity: 20 * pitch + 7 * margin)
         defer { rowMajor.deallocate() }
-        rowMajor.initialize(repeating: 0, count: 20 * pitch + 7 * margin)
+        // Every plane is written whole before it is read, so only the margins (and the rows
+        // after the planes) start at zero.
+        for i in 0..<20 {
+            (rowMajor + i * pitch).initialize(repeating: 0, count: margin)
+            (rowMajor + i * pitch + margin + n).initialize(repeating: 0, count: margin)
+        }
+        (rowMajor + 20 * pitch).initialize(repeating: 0, count: 7 * margin)
         let plane = { (i: Int) in rowMajor + i * pitch + margin }
         let a = plane(0), b = plane(1), a0x = plane(2), a0y = plane(3), b1x = plane(4), b1y = plane(5)
         let iz = plane(6), ix = plane(7), iy = plane(8), ixz = plane(9), iyz = plane(10)
