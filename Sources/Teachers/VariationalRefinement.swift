@@ -8,11 +8,12 @@
 // weights average the two pixels' Ψ′. Defaults from DISConfiguration (OpenCV's FAST
 // preset): δ = 5, γ = 10, α = 20, 5 fixed-point iterations of 5 sweeps each.
 //
-// Sweep order: the frame is cut into eight bands of rows, and a sweep visits all eight at
-// once, one band per SIMD lane, each in raster order. A band's first row reads the row
-// above it as it was when the sweep began; that is the only departure from raster order
-// over the whole frame. (Red–black order, OpenCV's way to vectorise SOR, scored worse with
-// so few sweeps: AJ 0.625 against 0.633 on the layers sequences.) What the sweeps read and
+// Sweep order: the frame is cut into up to eight bands of at least 16 rows, and a sweep
+// visits them all at once, one band per SIMD lane, each in raster order. A band's first
+// row reads the row above it as it was when the sweep began (the only departure from
+// raster order over the whole frame), so it is relaxed with ω = 1 (measured below).
+// (Red–black order, OpenCV's way to vectorise SOR, scored worse with so few sweeps: AJ
+// 0.625 against 0.633 at DIS scale 2.) What the sweeps read and
 // do not change (each pixel's 2×2 system and neighbour weights) is computed once per
 // fixed-point iteration, eight pixels at a time, and stored lane-interleaved: the eight
 // bands' pixels at one position of their band side by side.
