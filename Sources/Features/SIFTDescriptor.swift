@@ -76,11 +76,9 @@ struct SIFTDescriptor {
             for k in count..<((count + 7) & ~7) { gx[k] = 0; gy[k] = 0; weight[k] = 0 }
             var k = 0
             while k < count {
-                let x = UnsafeRawPointer(gx + k).loadUnaligned(as: SIMD8<Float>.self)
-                let y = UnsafeRawPointer(gy + k).loadUnaligned(as: SIMD8<Float>.self)
-                let wk = UnsafeRawPointer(weight + k).loadUnaligned(as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(orientation + k).storeBytes(of: fastAtan2Degrees(y, x), as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(weight + k).storeBytes(of: (x * x + y * y).squareRoot() * wk, as: SIMD8<Float>.self)
+                let x = SIMD8(loadingFrom: gx + k), y = SIMD8(loadingFrom: gy + k), wk = SIMD8(loadingFrom: weight + k)
+                fastAtan2Degrees(y, x).store(to: orientation + k)
+                ((x * x + y * y).squareRoot() * wk).store(to: weight + k)
                 k += 8
             }
             // Pass 3: trilinear accumulation. Bins are above −1 (rows, columns) and above

@@ -75,7 +75,7 @@ struct SIFTDetector {
     @inline(__always)
     static func candidates(_ p: UnsafePointer<Float>, _ w: Int, _ threshold: Float) -> UInt8 {
         @inline(__always) func at(_ offset: Int) -> SIMD8<Float> {
-            UnsafeRawPointer(p + offset).loadUnaligned(as: SIMD8<Float>.self)
+            SIMD8(loadingFrom: p + offset)
         }
         let v = at(0)
         let n1 = at(-1), n2 = at(1), n3 = at(-w - 1), n4 = at(-w), n5 = at(-w + 1), n6 = at(w - 1), n7 = at(w), n8 = at(w + 1)

@@ -12,11 +12,6 @@ public enum ScharrDerivatives {
         return (gx, gy)
     }
 
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
     /// ∂x and ∂y of the whole image.
     public static func of(_ image: GreyImage) -> (dx: GreyImage, dy: GreyImage) {
         let w = image.width, h = image.height
@@ -37,17 +32,18 @@ public enum ScharrDerivatives {
                         // The interior, eight pixels at a time, with the same arithmetic.
                         var x = 1
                         while x + 9 <= w {
-                            let a0 = load8(r0 + x - 1), c0 = load8(r0 + x + 1)
-                            let a1 = load8(r1 + x - 1), c1 = load8(r1 + x + 1)
-                            let a2 = load8(r2 + x - 1), b2 = load8(r2 + x), c2 = load8(r2 + x + 1), b0 = load8(r0 + x)
+                            let a0 = SIMD8(loadingFrom: r0 + x - 1), c0 = SIMD8(loadingFrom: r0 + x + 1)
+                            let a1 = SIMD8(loadingFrom: r1 + x - 1), c1 = SIMD8(loadingFrom: r1 + x + 1)
+                            let a2 = SIMD8(loadingFrom: r2 + x - 1), b2 = SIMD8(loadingFrom: r2 + x), c2 = SIMD8(loadingFrom: r2 + x + 1)
+                            let b0 = SIMD8(loadingFrom: r0 + x)
                             let three = SIMD8<Float>(repeating: 3), ten = SIMD8<Float>(repeating: 10)
                             let inverse = SIMD8<Float>(repeating: 32)
                             let sx: SIMD8<Float> = three * (c0 - a0) + ten * (c1 - a1)
                             let vx: SIMD8<Float> = (sx + three * (c2 - a2)) / inverse
                             let sy: SIMD8<Float> = three * (a2 - a0) + ten * (b2 - b0)
                             let vy: SIMD8<Float> = (sy + three * (c2 - c0)) / inverse
-                            UnsafeMutableRawPointer(gx + x).storeBytes(of: vx, as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(gy + x).storeBytes(of: vy, as: SIMD8<Float>.self)
+                            vx.store(to: gx + x)
+                            vy.store(to: gy + x)
                             x += 8
                         }
                         while x < w { at(x, x - 1, min(x + 1, w - 1)); x += 1 }

@@ -137,9 +137,6 @@ public struct DISOpticalFlow: Sendable {
         let scratch = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: 3 * size)
         defer { scratch.deallocate() }
         let template = scratch, gx = scratch + size, gy = gx + size
-        @inline(__always) func row(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        }
         i0.pixels.withUnsafeBufferPointer { p0 in
         d.dx.pixels.withUnsafeBufferPointer { pdx in
         d.dy.pixels.withUnsafeBufferPointer { pdy in
@@ -151,7 +148,7 @@ public struct DISOpticalFlow: Sendable {
                 var mx = SIMD8<Float>(), my = SIMD8<Float>()
                 for y in 0..<size {
                     let k = (py + y) * w + px
-                    template[y] = row(p0 + k); gx[y] = row(pdx + k); gy[y] = row(pdy + k)
+                    template[y] = SIMD8(loadingFrom: p0 + k); gx[y] = SIMD8(loadingFrom: pdx + k); gy[y] = SIMD8(loadingFrom: pdy + k)
                     mx += gx[y]; my += gy[y]
                 }
                 let meanX = mx.sum() / area, meanY = my.sum() / area
@@ -174,7 +171,8 @@ public struct DISOpticalFlow: Sendable {
                     let w00 = (1 - b) * (1 - a), w01 = (1 - b) * a, w10 = b * (1 - a), w11 = b * a
                     for y in 0..<size {
                         let r0 = p1 + (y0 + y) * w + x0, r1 = r0 + w
-                        visit(y, w00 * row(r0) + w01 * row(r0 + 1) + w10 * row(r1) + w11 * row(r1 + 1) - template[y])
+                        let top = w00 * SIMD8(loadingFrom: r0) + w01 * SIMD8(loadingFrom: r0 + 1)
+                        visit(y, top + w10 * SIMD8(loadingFrom: r1) + w11 * SIMD8(loadingFrom: r1 + 1) - template[y])
                     }
                 } else {
                     for y in 0..<size {

@@ -35,24 +35,24 @@ struct VariationalRefinement {
         // has a margin of zeros before and after, so that the vectorised row loops read
         // neighbours and run past a row's end without a test; a neighbour outside the frame
         // comes with a zero weight.
-        let margin = w + 8, pitch = n + 2 * margin
-        let rowMajor = UnsafeMutablePointer<Float>.allocate(capacity: 20 * pitch + 7 * margin)
+        let planes = 19, margin = w + 8, pitch = n + 2 * margin
+        let rowMajor = UnsafeMutablePointer<Float>.allocate(capacity: planes * pitch + 7 * margin)
         defer { rowMajor.deallocate() }
         // Every plane is written whole before it is read, so only the margins (and the rows
         // after the planes) start at zero.
-        for i in 0..<20 {
+        for i in 0..<planes {
             (rowMajor + i * pitch).initialize(repeating: 0, count: margin)
             (rowMajor + i * pitch + margin + n).initialize(repeating: 0, count: margin)
         }
-        (rowMajor + 20 * pitch).initialize(repeating: 0, count: 7 * margin)
+        (rowMajor + planes * pitch).initialize(repeating: 0, count: 7 * margin)
         let plane = { (i: Int) in rowMajor + i * pitch + margin }
         let a = plane(0), b = plane(1), a0x = plane(2), a0y = plane(3), b1x = plane(4), b1y = plane(5)
         let iz = plane(6), ix = plane(7), iy = plane(8), ixz = plane(9), iyz = plane(10)
-        let ixx = plane(11), ixy = plane(12), iyx = plane(13), iyy = plane(14)   // iyx: unused
-        let smooth = plane(15), right = plane(16), down = plane(17), u = plane(18), v = plane(19)
+        let ixx = plane(11), ixy = plane(12), iyy = plane(13)
+        let smooth = plane(14), right = plane(15), down = plane(16), u = plane(17), v = plane(18)
         // One row of the system before it is spread into lanes, a row of zeros, and a row
         // that is 1 where a pixel has a right neighbour.
-        let line = rowMajor + 20 * pitch, zeros = line + 5 * margin, hasRight = zeros + margin
+        let line = rowMajor + planes * pitch, zeros = line + 5 * margin, hasRight = zeros + margin
         for x in 0..<(w - 1) { hasRight[x] = 1 }
         i0.pixels.withUnsafeBufferPointer { p in for k in 0..<n { a[k] = p[k] / 255 } }
         i1.pixels.withUnsafeBufferPointer { p in for k in 0..<n { b[k] = p[k] / 255 } }
@@ -82,12 +82,6 @@ struct VariationalRefinement {
         var keepFirst = SIMD8<Float>.zero
         keepFirst[0] = 1 - omega
         let du = increments + w, dv = du + haloed   // du[j·w + x], j from −1 to bh
-        @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        }
-        @inline(__always) func store(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-            UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
-        }
         for _ in 0..<c.variationalIterations {
             field.u.withUnsafeBufferPointer { p in u.update(from: p.baseAddress!, count: n) }
             field.v.withUnsafeBufferPointer { p in v.update(from: p.baseAddress!, count: n) }
@@ -110,7 +104,7 @@ struct VariationalRefinement {
                 }
             }
             Self.gradient(ix, w, h, ixx, ixy)
-            Self.gradient(iy, w, h, iyx, iyy)
+            Self.gradient(iy, w, h, nil, iyy)
             // The smoothness term's robust weight per pixel (differences to the right and
             // lower neighbours, 0 where there is none), and between neighbours; eight pixels
             // at a time, the last group of a row running into the next row's, which is
@@ -118,19 +112,19 @@ struct VariationalRefinement {
             for y in 0..<h {
                 let row = y * w, below = y + 1 < h ? w : 0
                 for x in stride(from: 0, to: w, by: 8) {
-                    let k = row + x, m = load(hasRight + x)
-                    let u0 = load(u + k), v0 = load(v + k)
-                    let ux = (load(u + k + 1) - u0) * m, uy = load(u + k + below) - u0
-                    let vx = (load(v + k + 1) - v0) * m, vy = load(v + k + below) - v0
-                    store(c.alpha / (2 * (ux * ux + uy * uy + vx * vx + vy * vy + epsilonSquared).squareRoot()), smooth + k)
+                    let k = row + x, m = SIMD8(loadingFrom: hasRight + x)
+                    let u0 = SIMD8(loadingFrom: u + k), v0 = SIMD8(loadingFrom: v + k)
+                    let ux = (SIMD8(loadingFrom: u + k + 1) - u0) * m, uy = SIMD8(loadingFrom: u + k + below) - u0
+                    let vx = (SIMD8(loadingFrom: v + k + 1) - v0) * m, vy = SIMD8(loadingFrom: v + k + below) - v0
+                    (c.alpha / (2 * (ux * ux + uy * uy + vx * vx + vy * vy + epsilonSquared).squareRoot())).store(to: smooth + k)
                 }
             }
             for y in 0..<h {
                 let row = y * w, lower: Float = y + 1 < h ? 0.5 : 0
                 for x in stride(from: 0, to: w, by: 8) {
-                    let k = row + x, s0 = load(smooth + k)
-                    store(0.5 * (s0 + load(smooth + k + 1)) * load(hasRight + x), right + k)
-                    store(lower * (s0 + load(smooth + k + w)), down + k)
+                    let k = row + x, s0 = SIMD8(loadingFrom: smooth + k)
+                    (0.5 * (s0 + SIMD8(loadingFrom: smooth + k + 1)) * SIMD8(loadingFrom: hasRight + x)).store(to: right + k)
+                    (lower * (s0 + SIMD8(loadingFrom: smooth + k + w))).store(to: down + k)
                 }
             }
             // Robust weights of the data terms frozen for this iteration, each pixel's 2×2
@@ -146,28 +140,32 @@ struct VariationalRefinement {
                 let upper = y > 0 ? down + row - w : zeros
                 for x in stride(from: 0, to: w, by: 8) {
                     let k = row + x
-                    let r = load(iz + k)
+                    let r = SIMD8(loadingFrom: iz + k)
                     let dw = c.delta / (2 * (r * r + epsilonSquared).squareRoot())
-                    let gxr = load(ixz + k), gyr = load(iyz + k)
+                    let gxr = SIMD8(loadingFrom: ixz + k), gyr = SIMD8(loadingFrom: iyz + k)
                     let gw = c.gamma / (2 * (gxr * gxr + gyr * gyr + epsilonSquared).squareRoot())
-                    let xx = load(ixx + k), xy = load(ixy + k), yy = load(iyy + k), ex = load(ix + k), ey = load(iy + k)
+                    let xx = SIMD8(loadingFrom: ixx + k), xy = SIMD8(loadingFrom: ixy + k), yy = SIMD8(loadingFrom: iyy + k)
+                    let ex = SIMD8(loadingFrom: ix + k), ey = SIMD8(loadingFrom: iy + k)
                     let a11 = dw * ex * ex + gw * (xx * xx + xy * xy)
                     let a12 = dw * ex * ey + gw * (xx * xy + xy * yy)
                     let a22 = dw * ey * ey + gw * (xy * xy + yy * yy)
                     let b1 = dw * ex * r + gw * (xx * gxr + xy * gyr)
                     let b2 = dw * ey * r + gw * (xy * gxr + yy * gyr)
-                    let sl = load(right + k - 1), sr = load(right + k), su = load(upper + x), sd = load(down + k)
+                    let sl = SIMD8(loadingFrom: right + k - 1), sr = SIMD8(loadingFrom: right + k)
+                    let su = SIMD8(loadingFrom: upper + x), sd = SIMD8(loadingFrom: down + k)
                     let diagonal = sl + sr + su + sd
-                    let u0 = load(u + k), v0 = load(v + k)
-                    let ul = load(u + k - 1), ur = load(u + k + 1), uu = load(u + k + above), ud = load(u + k + below)
-                    let vl = load(v + k - 1), vr = load(v + k + 1), vu = load(v + k + above), vd = load(v + k + below)
-                    store(sl * (ul - u0) + sr * (ur - u0) + su * (uu - u0) + sd * (ud - u0) - b1, line + x)
-                    store(sl * (vl - v0) + sr * (vr - v0) + su * (vu - v0) + sd * (vd - v0) - b2, line + margin + x)
-                    store(a12, line + 2 * margin + x)
+                    let u0 = SIMD8(loadingFrom: u + k), v0 = SIMD8(loadingFrom: v + k)
+                    let ul = SIMD8(loadingFrom: u + k - 1), ur = SIMD8(loadingFrom: u + k + 1)
+                    let uu = SIMD8(loadingFrom: u + k + above), ud = SIMD8(loadingFrom: u + k + below)
+                    let vl = SIMD8(loadingFrom: v + k - 1), vr = SIMD8(loadingFrom: v + k + 1)
+                    let vu = SIMD8(loadingFrom: v + k + above), vd = SIMD8(loadingFrom: v + k + below)
+                    (sl * (ul - u0) + sr * (ur - u0) + su * (uu - u0) + sd * (ud - u0) - b1).store(to: line + x)
+                    (sl * (vl - v0) + sr * (vr - v0) + su * (vu - v0) + sd * (vd - v0) - b2).store(to: line + margin + x)
+                    a12.store(to: line + 2 * margin + x)
                     // The sweeps divide by these: their reciprocals, times ω, so that no
                     // division sits on the chain from one pixel to the next.
-                    store(relax / (a11 + diagonal), line + 3 * margin + x)
-                    store(relax / (a22 + diagonal), line + 4 * margin + x)
+                    (relax / (a11 + diagonal)).store(to: line + 3 * margin + x)
+                    (relax / (a22 + diagonal)).store(to: line + 4 * margin + x)
                 }
                 for x in 0..<w {
                     let o = lanes + (band + x) * (8 * fields) + lane, k = row + x
@@ -221,21 +219,22 @@ struct VariationalRefinement {
 
     /// Central differences (one-sided at the border), per pixel, eight at a time: the
     /// planes have margins, and a row's last group runs into the next row, computed after.
+    /// `gx` nil: ∂y only.
     static func gradient(_ p: UnsafeMutablePointer<Float>, _ w: Int, _ h: Int,
-                         _ gx: UnsafeMutablePointer<Float>, _ gy: UnsafeMutablePointer<Float>) {
-        @inline(__always) func load(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-            UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-        }
-        @inline(__always) func store(_ value: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-            UnsafeMutableRawPointer(p).storeBytes(of: value, as: SIMD8<Float>.self)
-        }
+                         _ gx: UnsafeMutablePointer<Float>?, _ gy: UnsafeMutablePointer<Float>) {
         for y in 0..<h {
             let yu = max(y - 1, 0), yd = min(y + 1, h - 1)
             let row = y * w, up = yu * w, down = yd * w, dy = Float(yd - yu)
-            for x in stride(from: 0, to: w, by: 8) { store((load(p + down + x) - load(p + up + x)) / dy, gy + row + x) }
-            for x in stride(from: 1, to: w - 1, by: 8) { store((load(p + row + x + 1) - load(p + row + x - 1)) / 2, gx + row + x) }
-            gx[row] = p[row + 1] - p[row]
-            gx[row + w - 1] = p[row + w - 1] - p[row + w - 2]
+            for x in stride(from: 0, to: w, by: 8) {
+                ((SIMD8(loadingFrom: p + down + x) - SIMD8(loadingFrom: p + up + x)) / dy).store(to: gy + row + x)
+            }
+            if let gx {
+                for x in stride(from: 1, to: w - 1, by: 8) {
+                    ((SIMD8(loadingFrom: p + row + x + 1) - SIMD8(loadingFrom: p + row + x - 1)) / 2).store(to: gx + row + x)
+                }
+                gx[row] = p[row + 1] - p[row]
+                gx[row + w - 1] = p[row + w - 1] - p[row + w - 2]
+            }
         }
     }
 }
