@@ -99,10 +99,9 @@ public struct TemplateSearch: Sendable, Equatable {
         for index in 0..<(top == 0 ? versions.count : 1) where versions[index].isTextured {
             for y in (centre.y - reach)...(centre.y + reach) {
                 for x in (centre.x - reach)...(centre.x + reach) {
-                    guard x - r >= 0, y - r >= 0, x + r < coarse.width, y + r < coarse.height else { continue }
-                    let variance = moments.variance(x: x, y: y, radius: r)
-                    guard variance > area * 1e-2 else { continue }
-                    let s = Self.dot(versions[index].levels[top], radius: r, in: coarse, x: x, y: y) / variance.squareRoot()
+                    guard Self.window(radius: r, at: x, y, fitsIn: coarse),
+                          let s = Self.normalised(Self.dot(versions[index].levels[top], radius: r, in: coarse, x: x, y: y),
+                                                  variance: moments.variance(x: x, y: y, radius: r), area: area) else { continue }
                     if index == 0 { scores.append((SIMD2(x, y), s)) }
                     if s > best { best = s; bestAt = SIMD2(x, y); version = index }
                 }
@@ -172,8 +171,7 @@ public struct TemplateSearch: Sendable, Equatable {
                     let trow = t.baseAddress! + dy * side
                     var dx = 0
                     while dx + 8 <= side {
-                        d8 += UnsafeRawPointer(row + dx).loadUnaligned(as: SIMD8<Float>.self)
-                            * UnsafeRawPointer(trow + dx).loadUnaligned(as: SIMD8<Float>.self)
+                        d8 += SIMD8(loadingFrom: row + dx) * SIMD8(loadingFrom: trow + dx)
                         dx += 8
                     }
                     while dx < side { dot += row[dx] * trow[dx]; dx += 1 }
@@ -188,7 +186,7 @@ public struct TemplateSearch: Sendable, Equatable {
     /// integer (x, y); nil when the window leaves the image or is flat.
     @inline(__always)
     static func zncc(_ template: [Float], radius r: Int, in image: GreyImage, x: Int, y: Int) -> Float? {
-        guard x - r >= 0, y - r >= 0, x + r < image.width, y + r < image.height else { return nil }
+        guard window(radius: r, at: x, y, fitsIn: image) else { return nil }
         let side = 2 * r + 1
         var sum: Float = 0, squares: Float = 0, dot: Float = 0
         image.pixels.withUnsafeBufferPointer { p in
@@ -199,8 +197,7 @@ public struct TemplateSearch: Sendable, Equatable {
                     let trow = t.baseAddress! + dy * side
                     var dx = 0
                     while dx + 8 <= side {
-                        let v = UnsafeRawPointer(row + dx).loadUnaligned(as: SIMD8<Float>.self)
-                        let w = UnsafeRawPointer(trow + dx).loadUnaligned(as: SIMD8<Float>.self)
+                        let v = SIMD8(loadingFrom: row + dx), w = SIMD8(loadingFrom: trow + dx)
                         s8 += v; q8 += v * v; d8 += v * w
                         dx += 8
                     }
@@ -214,7 +211,18 @@ public struct TemplateSearch: Sendable, Equatable {
             }
         }
         let n = Float(side * side)
-        let variance = squares - sum * sum / n
+        return normalised(dot, variance: squares - sum * sum / n, area: n)
+    }
+
+    /// Whether the window of side 2·r + 1 centred at (x, y) lies inside `image`.
+    @inline(__always)
+    static func window(radius r: Int, at x: Int, _ y: Int, fitsIn image: GreyImage) -> Bool {
+        x - r >= 0 && y - r >= 0 && x + r < image.width && y + r < image.height
+    }
+
+    /// ZNCC from its numerator and n · the window's variance; nil for a flat window.
+    @inline(__always)
+    static func normalised(_ dot: Float, variance: Float, area n: Float) -> Float? {
         guard variance > n * 1e-2 else { return nil }
         return dot / variance.squareRoot()
     }
