@@ -44,22 +44,31 @@ demo: build
 	$(BIN) verify --manifest $(DEMO)/manifest.sqlite --out $(DEMO)/out
 
 # Speed against the references, in the same run: ffmpeg for decoding, OpenCV for SIFT and
-# Lucas-Kanade (OpenCV in a virtual environment of its own, .venv-bench), zstd for writing
-# shards (on the demo's shards), and the whole default pipeline against a Python/OpenCV
-# pipeline of CoTracker3's recipe (ops/bench/peer_pipeline.py) on the sample videos, and
-# the 3D labels of ../shared/bench's RGB-D rigs against their exact ground truth (ops/bench/rigs.sh).
+# Lucas-Kanade, zstd for writing shards (on the demo's shards), and the whole default
+# pipeline against a Python/OpenCV pipeline of CoTracker3's recipe
+# (ops/bench/peer_pipeline.py), each on one core, on layered sequences with exact ground
+# truth that the bench generates from scikit-image's photographs
+# (ops/bench/layered_sequences.py, the val set, cached in bench-results/sequences):
+# correct visible labels per CPU-second, precision, recall, tracks and CPU-s per clip by
+# stage, side by side (ops/bench/pipeline.sh; SET=dev, RUNS, PIPELINES="a.yaml b.yaml"
+# are passed through). The Python side (numpy, OpenCV, scikit-image, mosaicml-streaming)
+# lives in a virtual environment of its own, .venv-bench. Decoding and SIFT are measured
+# on ../shared/data/videos when it exists, else on the sample videos. The 3D labels of
+# ../shared/bench's RGB-D rigs are scored when that directory exists (ops/bench/rigs.sh).
 BENCH_VENV := .venv-bench
+BENCH_VIDEOS = $(or $(wildcard ../shared/data/videos/*.mp4),$(SAMPLES))
 bench: build
+	bash ops/fetch-samples.sh $(SAMPLES)
 	bash ops/bench/decode.sh
 	test -x $(BENCH_VENV)/bin/python || python3 -m venv $(BENCH_VENV)
-	$(BENCH_VENV)/bin/python -c "import cv2, numpy" 2>/dev/null || $(BENCH_VENV)/bin/pip install -q numpy opencv-python-headless
-	$(BENCH_VENV)/bin/python ops/bench/sift_reference.py --skip-agreement --skip-matching
+	$(BENCH_VENV)/bin/python -c "import cv2, numpy, skimage, streaming" 2>/dev/null || $(BENCH_VENV)/bin/pip install -q numpy opencv-python-headless scikit-image mosaicml-streaming
+	$(BENCH_VENV)/bin/python ops/bench/sift_reference.py --skip-agreement --skip-matching $(BENCH_VIDEOS)
 	mkdir -p bench-results/teachers
 	$(BIN) bench teachers --dump bench-results/teachers --json > bench-results/teachers/engine.json
 	$(BENCH_VENV)/bin/python ops/bench/teachers_reference.py bench-results/teachers
 	test -f $(DEMO)/out/index.json || $(MAKE) demo
 	bash ops/bench/shards.sh $(BIN) $(DEMO)/out
-	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/pipeline.sh $(BIN) $(SAMPLES)
+	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/pipeline.sh $(BIN)
 	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/rigs.sh $(BIN)
 
 clean:

@@ -3,7 +3,7 @@
 pipeline bench (ops/bench/pipeline.sh).
 
 Usage: layered_sequences.py --set dev|val --out DIR [--clips 6] [--seed S]
-       layered_sequences.py --version
+       layered_sequences.py --set dev|val [--seed S] --cache-key   (prints SET-vVERSION-seedS)
 
 Each clip is 512×384, 48 frames at 25 fps, built from photographs that scikit-image ships
 (`skimage.data`, no download):
@@ -257,15 +257,16 @@ def main():
     parser.add_argument("--out", type=Path)
     parser.add_argument("--clips", type=int, default=6)
     parser.add_argument("--seed", type=int, help="default: the set's own")
-    parser.add_argument("--version", action="store_true", help="print the generator version and exit")
+    parser.add_argument("--cache-key", action="store_true",
+                        help="print SET-vVERSION-seedSEED (what names a cached set) and exit")
     args = parser.parse_args()
-    if args.version:
-        print(VERSION)
+    seed = SETS[args.set]["seed"] if args.seed is None else args.seed
+    if args.cache_key:
+        print(f"{args.set}-v{VERSION}-seed{seed}" + ("" if args.clips == 6 else f"-{args.clips}clips"))
         return
     if args.out is None:
         parser.error("--out is required")
     cv2.setNumThreads(1)
-    seed = SETS[args.set]["seed"] if args.seed is None else args.seed
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "sequences.json").unlink(missing_ok=True)
     clips = [make_clip(args.set, seed, index, args.out) for index in range(args.clips)]

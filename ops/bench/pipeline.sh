@@ -1,82 +1,85 @@
 #!/usr/bin/env bash
-# Whole-pipeline speed: PseudoTrack against the Python + OpenCV pipeline a user would
-# write today (ops/bench/peer_pipeline.py, CoTracker3's pseudo-labelling recipe), on the
-# same videos, each on one core.
+# Correct labels per CPU-second: PseudoTrack against the Python + OpenCV pipeline a user
+# would write today (ops/bench/peer_pipeline.py, CoTracker3's pseudo-labelling recipe),
+# on the same layered sequences with exact ground truth, each on one core.
 #
-# Usage: ops/bench/pipeline.sh PSEUDOTRACK_BIN VIDEO_OR_DIR...
-#   (a directory is searched recursively for the video extensions the engine ingests)
+# Usage: ops/bench/pipeline.sh PSEUDOTRACK_BIN
 #
-# Each of RUNS rounds runs, one after the other:
-#   engine  `ingest VIDEOS --manifest M` then `run --manifest M --out DIR --workers 1
-#           --progress none` with the default pipeline, in a fresh temporary manifest and
-#           output directory; it decodes, selects points, tracks them with a teacher and
-#           writes training shards (each clip as H.264 plus its labels);
-#   peer    peer_pipeline.py on the same videos: decode, SIFT queries, Lucas-Kanade
-#           tracks; it writes nothing.
-# Seconds are wall time of the whole commands (`date +%s%N`: start-up, ingest and the
-# peer's imports included), CPU seconds (user + system) from bash's `time`; medians over
-# the rounds. The engine's split is the sum of tasks.seconds per stage in the manifest of
-# the last round (decoding is counted in the first stage), with each stage's share of
-# their sum, and the teacher stage's seconds per teacher drawn; what is left of the wall
-# time is ingest, shard sealing and start-up. The peer's split is its own per-stage
-# seconds. The ratio engine/peer compares seconds per clip.
+# The sequences: layered_sequences.py's SET (val by default: report on val, tune on dev),
+# 6 clips of 48 frames at 512x384, generated once and cached in
+# bench-results/sequences/SET-vVERSION-seedSEED (a new generator version or seed makes a
+# new directory).
 #
-# Prints a table and writes a JSON summary to bench-results/pipeline.json.
+# Each of RUNS rounds runs, one after the other, pinned to core 0 (`taskset -c 0`):
+#   engine  per pipeline of PIPELINES: `ingest SEQUENCES --manifest M [--pipeline P]` then
+#           `run --manifest M --out DIR --workers 1 --progress none`, in a fresh manifest
+#           and output directory (decode-check, points, teacher, full-tracker, quality,
+#           shards: labels checked and written as training shards with the clips' H.264);
+#   peer    peer_pipeline.py SEQUENCES --out DIR (decode, SIFT queries, Lucas-Kanade
+#           forward and backward with a forward-backward check; one npz per clip);
+# and then, for the first pipeline, the same `run` with `--workers 2` and no pinning, to
+# compare its wall time with the pinned one-worker run's (SCALING=0 leaves it out).
+# CPU seconds are user + system of the whole commands (bash's `time`; start-up, ingest,
+# the peer's imports included); medians over the rounds. The last round's labels are
+# scored with score_labels.py against the exact ground truth (the labels are the same in
+# every round: the engine and the peer draw from fixed seeds), and pipeline_report.py
+# prints the table (rows engine / peer / ratio: correct visible labels per CPU-s, visible
+# precision within 2 px at 256, occluded precision, recall_4, tracks per clip, the share of
+# correct labels on moving foreground objects, CPU-s per clip), CPU-s per clip by stage
+# (the engine's from the manifest's tasks.seconds, the peer's from its own timers), the
+# two-worker wall-time ratio (goal <= 0.55), and writes a JSON summary.
 #
-# Environment: RUNS (default 3); PYTHON, a Python with cv2 and numpy (default
-# .venv-bench/bin/python, created as `make bench` does when missing); OUT (default
-# bench-results/pipeline.json).
+# Environment:
+#   SET        dev | val (default val)
+#   RUNS       rounds (default 3); about 50 s per round on this machine's 2 cores
+#   PIPELINES  pipeline files, one engine row each; the word `default` (the default) is
+#              the built-in default pipeline (no --pipeline); PIPELINE=FILE is one file
+#   SCALING    1 (default) to measure two workers against one, 0 not to
+#   PYTHON     a Python with numpy, cv2, skimage and streaming (default .venv-bench/bin/
+#              python, created and filled when missing)
+#   RESULTS    directory of the cached sequences and the summary (default bench-results)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
+SET=${SET:-val}
 RUNS=${RUNS:-3}
-OUT=${OUT:-$REPO/bench-results/pipeline.json}
-VIDEO_EXTENSIONS=(mp4 m4v mov mkv webm avi mpg mpeg ts mts m2ts flv wmv ogv 3gp y4m mxf vob gif)
+PIPELINES=${PIPELINES:-${PIPELINE:-default}}
+SCALING=${SCALING:-1}
+RESULTS=${RESULTS:-$REPO/bench-results}
 
 die() { echo "pipeline.sh: $*" >&2; exit 1; }
 
-[ $# -ge 2 ] || die "usage: ops/bench/pipeline.sh PSEUDOTRACK_BIN VIDEO_OR_DIR..."
+[ $# -eq 1 ] || die "usage: ops/bench/pipeline.sh PSEUDOTRACK_BIN"
 case "$RUNS" in ''|*[!0-9]*|0) die "RUNS must be a positive integer";; esac
-BIN=$1
-[ -x "$BIN" ] || die "$BIN is not an executable; build it with: swift build -c release"
-shift
+case "$SET" in dev|val) ;; *) die "SET must be dev or val";; esac
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+[ -x "$BIN" ] || die "$1 is not an executable; build it with: swift build -c release"
+command -v taskset >/dev/null || die "taskset (util-linux) is needed to pin the runs to one core"
+read -r -a pipelines <<<"$PIPELINES"
+for p in "${pipelines[@]}"; do
+  [ "$p" = default ] || [ -f "$p" ] || die "no such pipeline file: $p"
+done
 
-# The Python of the peer: $PYTHON as given, or the bench venv, made when missing.
-python_with_cv2() {
+# The bench's Python: $PYTHON as given, or the bench venv, made and filled when missing.
+bench_python() {
+  local modules="import cv2, numpy, skimage, streaming"
   if [ -n "${PYTHON:-}" ]; then
-    "$PYTHON" -c "import cv2, numpy" 2>/dev/null || die "PYTHON=$PYTHON cannot import cv2 and numpy"
+    "$PYTHON" -c "$modules" 2>/dev/null || die "PYTHON=$PYTHON cannot $modules"
     echo "$PYTHON"
     return
   fi
   local venv=$REPO/.venv-bench
   test -x "$venv/bin/python" || python3 -m venv "$venv" >&2 || die "cannot create $venv"
-  "$venv/bin/python" -c "import cv2, numpy" 2>/dev/null ||
-    "$venv/bin/pip" install -q numpy opencv-python-headless >&2 || die "cannot install OpenCV into $venv"
+  "$venv/bin/python" -c "$modules" 2>/dev/null ||
+    "$venv/bin/pip" install -q numpy opencv-python-headless scikit-image mosaicml-streaming >&2 ||
+    die "cannot install the bench's packages into $venv"
   echo "$venv/bin/python"
 }
 
-# The videos of the arguments, directories expanded, into the array `videos`.
-collect_videos() {
-  local arg found names=()
-  for ext in "${VIDEO_EXTENSIONS[@]}"; do names+=(-o -iname "*.$ext"); done
-  videos=()
-  for arg in "$@"; do
-    if [ -d "$arg" ]; then
-      mapfile -d '' -t found < <(find "$arg" -type f \( "${names[@]:1}" \) -print0 | sort -z)
-      [ ${#found[@]} -gt 0 ] || die "no videos in $arg"
-      videos+=("${found[@]}")
-    elif [ -f "$arg" ]; then
-      videos+=("$arg")
-    else
-      die "no such video or directory: $arg"
-    fi
-  done
-}
-
-# timed NAME COMMAND... : runs it, its output in $TMP/NAME.out and $TMP/NAME.err, and
-# appends "WALL_NANOSECONDS USER_SECONDS SYSTEM_SECONDS" to $TMP/NAME.times; on failure
-# shows the end of its output.
+# timed NAME COMMAND... : runs it, its output in $TMP/NAME.out and .err, and appends
+# "NAME WALL_NANOSECONDS USER_SECONDS SYSTEM_SECONDS" to $TMP/times; on failure shows
+# the end of its output.
 timed() {
   local name=$1 start end cpu
   shift
@@ -86,127 +89,68 @@ timed() {
     die "$name failed: $*"
   fi
   end=$(date +%s%N)
-  echo "$((end - start)) $cpu" >>"$TMP/$name.times"
+  echo "$name $((end - start)) $cpu" >>"$TMP/times"
 }
 
+pipeline_option() { [ "$1" = default ] || printf -- '--pipeline\n%s\n' "$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"; }
+
+# engine_round INDEX PIPELINE [WORKERS]: a fresh manifest and output directory in
+# $TMP/engine-INDEX (or engine-INDEX-wWORKERS); one worker pinned to core 0, more unpinned.
 engine_round() {
-  local dir=$TMP/engine
+  local index=$1 pipeline=$2 workers=${3:-1} dir name pin=(taskset -c 0) option
+  mapfile -t option < <(pipeline_option "$pipeline")
+  name=engine-$index
+  [ "$workers" = 1 ] || { name=$name-w$workers; pin=(); }
+  dir=$TMP/$name
   rm -rf "$dir" && mkdir -p "$dir"
-  timed engine engine_commands "$dir"
-}
-
-engine_commands() {
-  "$BIN" ingest "${videos[@]}" --manifest "$1/manifest.sqlite" &&
-    "$BIN" run --manifest "$1/manifest.sqlite" --out "$1/out" --workers 1 --progress none
+  timed "$name-ingest" "${pin[@]}" "$BIN" ingest "${videos[@]}" --manifest "$dir/manifest.sqlite" "${option[@]}"
+  timed "$name-run" "${pin[@]}" "$BIN" run --manifest "$dir/manifest.sqlite" --out "$dir/out" \
+    --workers "$workers" --progress none
 }
 
 peer_round() {
-  timed peer "$PY" "$HERE/peer_pipeline.py" "${videos[@]}"
+  rm -rf "$TMP/peer-labels"
+  timed peer taskset -c 0 "$PY" "$HERE/peer_pipeline.py" "${videos[@]}" --out "$TMP/peer-labels"
 }
 
-collect_videos "$@"
-PY=$(python_with_cv2)
+PY=$(bench_python)
+key=$("$PY" "$HERE/layered_sequences.py" --set "$SET" --cache-key)
+SEQUENCES=$RESULTS/sequences/$key
+if [ ! -f "$SEQUENCES/sequences.json" ]; then
+  echo "generating the $SET sequences into $SEQUENCES" >&2
+  "$PY" "$HERE/layered_sequences.py" --set "$SET" --out "$SEQUENCES"
+fi
+mapfile -t videos < <(find "$SEQUENCES" -maxdepth 1 -name '*.mp4' | sort)
+[ ${#videos[@]} -gt 0 ] || die "no sequences in $SEQUENCES"
+
 TMP=$(mktemp -d /tmp/pseudotrack-pipeline-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 bin_sha=$(sha256sum "$BIN" | cut -d' ' -f1)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
+start=$(date +%s)
 
 for round in $(seq "$RUNS"); do
-  echo "[$round/$RUNS] engine" >&2
-  engine_round
+  for index in "${!pipelines[@]}"; do
+    echo "[$round/$RUNS] engine ${pipelines[$index]}" >&2
+    engine_round "$index" "${pipelines[$index]}"
+  done
   echo "[$round/$RUNS] peer" >&2
   peer_round
+  if [ "$SCALING" = 1 ]; then
+    echo "[$round/$RUNS] engine ${pipelines[0]}, two workers" >&2
+    engine_round 0 "${pipelines[0]}" 2
+  fi
 done
 [ "$(sha256sum "$BIN" | cut -d' ' -f1)" = "$bin_sha" ] ||
   echo "pipeline.sh: warning: $BIN changed during the benchmark; the rounds mix two builds" >&2
 
-mkdir -p "$(dirname "$OUT")"
-"$PY" - "$TMP" "$OUT" "$BIN" "$PY" "$load" "$(nproc)" "${videos[@]}" <<'PY'
-import json, sqlite3, statistics, sys
+echo "scoring" >&2
+for index in "${!pipelines[@]}"; do
+  "$PY" "$HERE/score_labels.py" shards "$TMP/engine-$index/out" "$SEQUENCES" --json >"$TMP/score-engine-$index.json"
+done
+"$PY" "$HERE/score_labels.py" peer "$TMP/peer-labels" "$SEQUENCES" --json >"$TMP/score-peer.json"
 
-
-def rounds(path):
-    """[(wall, cpu)] seconds of each round."""
-    rows = [line.split() for line in open(path)]
-    return [(int(ns) / 1e9, float(user) + float(system)) for ns, user, system in rows]
-
-
-def engine_manifest(path):
-    """Clip counts, seconds per stage and per teacher from the engine's manifest."""
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    one = lambda sql: db.execute(sql).fetchone()[0]
-    stages = db.execute("SELECT stage, SUM(seconds) FROM tasks WHERE seconds IS NOT NULL"
-                        " GROUP BY stage ORDER BY MIN(stage_index)").fetchall()
-    teachers = db.execute("SELECT json_extract(a.metadata, '$.teacher'), COUNT(*), SUM(t.seconds)"
-                          " FROM tasks t JOIN artifacts a ON a.clip_id = t.clip_id AND a.stage = t.stage"
-                          " WHERE t.stage = 'teacher' AND t.seconds IS NOT NULL AND a.metadata IS NOT NULL"
-                          " GROUP BY 1 ORDER BY 3 DESC").fetchall()
-    return dict(
-        clips=one("SELECT COUNT(*) FROM clips"),
-        frames=one("SELECT COALESCE(SUM(frame_count), 0) FROM clips"),
-        done=one("SELECT COUNT(*) FROM clips c WHERE NOT EXISTS"
-                 " (SELECT 1 FROM tasks t WHERE t.clip_id = c.id AND t.state != 'done')"),
-        skipped=one("SELECT COUNT(DISTINCT clip_id) FROM tasks WHERE state = 'skipped'"),
-        failed=one("SELECT COUNT(DISTINCT clip_id) FROM tasks WHERE state = 'failed'"),
-        stages=dict(stages),
-        teachers={name: dict(clips=n, seconds=s) for name, n, s in teachers})
-
-
-def summary(times, clips, frames, stages, **extra):
-    """Medians over the rounds, seconds per clip, and the last round's stage split."""
-    wall = statistics.median(w for w, _ in times)
-    cpu = statistics.median(c for _, c in times)
-    total = sum(stages.values())
-    return dict(runs_s=[w for w, _ in times], median_s=wall, cpu_s=cpu, cpu_per_wall=cpu / wall,
-                clips=clips, frames=frames, s_per_clip=wall / max(1, clips),
-                stages={k: dict(seconds=v, share=v / total if total else 0, s_per_clip=v / max(1, clips))
-                        for k, v in stages.items()},
-                outside_stages_s=times[-1][0] - total, **extra)
-
-
-def print_table(engine, peer, ratio, videos, load, cores):
-    print(f"\nwhole pipeline, {len(videos)} video(s), 48-frame clips at max side 512, one worker each,"
-          f" median of {len(engine['runs_s'])} round(s) (load before: {load} on {cores} cores)\n")
-    print(f"  {'':22}{'clips':>6}{'frames':>8}{'median s':>10}{'s/clip':>8}{'CPU/wall':>10}   rounds (s)")
-    for label, r in (("engine (pseudotrack)", engine), ("peer (Python+OpenCV)", peer)):
-        runs = " ".join(f"{w:.2f}" for w in r["runs_s"])
-        print(f"  {label:22}{r['clips']:>6}{r['frames']:>8}{r['median_s']:>10.2f}{r['s_per_clip']:>8.3f}"
-              f"{r['cpu_per_wall']:>10.2f}   {runs}")
-    print(f"\n  engine / peer, seconds per clip: {ratio:.2f}"
-          f"  ({1 / ratio:.2f}x the peer's speed, per core: both run one worker on one thread)")
-    print("  the engine also hashes the videos, writes a manifest and training shards with each clip"
-          " as H.264; the peer writes nothing")
-    if engine["clips"] != peer["clips"]:
-        print(f"  warning: the two cut different clip counts ({engine['clips']} against {peer['clips']})")
-    if engine["skipped"] or engine["failed"]:
-        print(f"  note: the engine skipped {engine['skipped']} and failed {engine['failed']} clip(s),"
-              " which leave the later stages out")
-
-
-def print_split(title, r, outside):
-    print(f"\n{title}\n  {'':14}{'seconds':>10}{'share':>8}{'per clip cut':>14}")
-    for name, s in r["stages"].items():
-        print(f"  {name:14}{s['seconds']:10.2f}{100 * s['share']:7.1f}%{s['s_per_clip']:14.3f}")
-    print(f"  {'(outside)':14}{r['outside_stages_s']:10.2f}   {outside}")
-
-
-tmp, out, binary, python, load, cores, *videos = sys.argv[1:]
-manifest = engine_manifest(f"{tmp}/engine/manifest.sqlite")
-engine = summary(rounds(f"{tmp}/engine.times"), manifest["clips"], manifest["frames"], manifest["stages"],
-                 done=manifest["done"], skipped=manifest["skipped"], failed=manifest["failed"],
-                 teachers=manifest["teachers"], binary=binary)
-peer_run = json.load(open(f"{tmp}/peer.out"))
-peer = summary(rounds(f"{tmp}/peer.times"), peer_run["clips"], peer_run["frames"], peer_run["stages"],
-               points=peer_run["points"], visible_fraction=peer_run["visible_fraction"], python=python)
-ratio = engine["s_per_clip"] / peer["s_per_clip"]
-json.dump(dict(videos=videos, runs=len(engine["runs_s"]), cores=int(cores), load_before=load,
-               engine=engine, peer=peer, engine_over_peer=ratio), open(out, "w"), indent=2)
-
-print_table(engine, peer, ratio, videos, load, cores)
-print_split("engine split, last round (sum of tasks.seconds per stage; decoding is in the first stage):",
-            engine, "ingest, shard sealing, start-up: the round's wall time less the stages")
-for name, t in engine["teachers"].items():
-    print(f"    teacher {name:14}{t['clips']:3} clip(s) {t['seconds'] / t['clips']:7.3f} s/clip")
-print_split("peer split, last round:", peer, "start-up and imports: the round's wall time less the stages")
-print(f"\nwrote {out}")
-PY
+mkdir -p "$RESULTS"
+"$PY" "$HERE/pipeline_report.py" "$TMP" --sequences "$SEQUENCES" --pipelines "${pipelines[@]}" \
+  --binary "$BIN" --load "$load" --bench-seconds $(( $(date +%s) - start )) \
+  --json "$RESULTS/pipeline-$SET.json"
