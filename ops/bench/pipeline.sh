@@ -19,6 +19,7 @@
 #           forward and backward with a forward-backward check; one npz per clip);
 # and then, for the first pipeline, the same `run` with `--workers 2` and no pinning, to
 # compare its wall time with the pinned one-worker run's (SCALING=0 leaves it out).
+# All rounds run one copy of the binary (with its resource folders), taken at the start.
 # CPU seconds are user + system of the whole commands (bash's `time`; start-up, ingest,
 # the peer's imports included); medians over the rounds. The last round's labels are
 # scored with score_labels.py against the exact ground truth (the labels are the same in
@@ -27,7 +28,8 @@
 # precision within 2 px at 256, occluded precision, recall_4, tracks per clip, the share of
 # correct labels on moving foreground objects, CPU-s per clip), CPU-s per clip by stage
 # (the engine's from the manifest's tasks.seconds, the peer's from its own timers), the
-# two-worker wall-time ratio (goal <= 0.55), and writes a JSON summary.
+# two-worker wall-time ratio (goal <= 0.55), and writes a JSON summary to
+# RESULTS/pipeline-SET.json.
 #
 # Environment:
 #   SET        dev | val (default val)
@@ -125,7 +127,14 @@ mapfile -t videos < <(find "$SEQUENCES" -maxdepth 1 -name '*.mp4' | sort)
 
 TMP=$(mktemp -d /tmp/pseudotrack-pipeline-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
-bin_sha=$(sha256sum "$BIN" | cut -d' ' -f1)
+# Every round runs one build: a copy of the binary with the resource folders it reads
+# beside it, so that a rebuild during the bench does not mix two builds.
+mkdir "$TMP/bin"
+cp "$BIN" "$TMP/bin/"
+cp -R "$(dirname "$BIN")"/*.resources "$TMP/bin/" 2>/dev/null || true
+SOURCE_BIN=$BIN
+BIN=$TMP/bin/$(basename "$BIN")
+"$BIN" --help >/dev/null 2>&1 || die "the copy of $SOURCE_BIN does not run (was it being relinked?)"
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date +%s)
 
@@ -141,9 +150,6 @@ for round in $(seq "$RUNS"); do
     engine_round 0 "${pipelines[0]}" 2
   fi
 done
-[ "$(sha256sum "$BIN" | cut -d' ' -f1)" = "$bin_sha" ] ||
-  echo "pipeline.sh: warning: $BIN changed during the benchmark; the rounds mix two builds" >&2
-
 echo "scoring" >&2
 for index in "${!pipelines[@]}"; do
   "$PY" "$HERE/score_labels.py" shards "$TMP/engine-$index/out" "$SEQUENCES" --json >"$TMP/score-engine-$index.json"
@@ -152,5 +158,5 @@ done
 
 mkdir -p "$RESULTS"
 "$PY" "$HERE/pipeline_report.py" "$TMP" --sequences "$SEQUENCES" --pipelines "${pipelines[@]}" \
-  --binary "$BIN" --load "$load" --bench-seconds $(( $(date +%s) - start )) \
+  --binary "$SOURCE_BIN" --load "$load" --bench-seconds $(( $(date +%s) - start )) \
   --json "$RESULTS/pipeline-$SET.json"

@@ -143,16 +143,17 @@ def main():
     print(f"\nlabels per CPU-second, set {described['set']} ({len(described['clips'])} clips of {described['frames']}"
           f" frames at {described['size'][0]}x{described['size'][1]}, generator v{described['version']}, seed"
           f" {described['seed']}), one core (taskset -c 0), median of {rounds} round(s); load before {args.load}\n")
-    print(f"  {'':26}" + "".join(f"{heading:>{width}}" for _, heading, _, width in COLUMNS))
+    side = max(len(r["label"]) for r in engines) + len(" / peer") + 2
+    print(f"  {'':{side}}" + "".join(f"{heading:>{width}}" for _, heading, _, width in COLUMNS))
     for row in engines + [peer]:
-        print(f"  {row['label']:26}" + cells(figures(row)))
+        print(f"  {row['label']:{side}}" + cells(figures(row)))
     for row in engines:
-        print(f"  {row['label'] + ' / peer':26}" + cells(ratios(figures(row), peer_figures), ratio=True))
+        print(f"  {row['label'] + ' / peer':{side}}" + cells(ratios(figures(row), peer_figures), ratio=True))
     print("\n  labels (query frames not counted; claimed visible = visibility & valid, right = truly visible and"
           " within 2 px at 256x256):")
     for row in engines + [peer]:
         s = row["score"]
-        print(f"    {row['label']:24}{s['visible_ok']:7} of {s['visible_claimed']:7} visible right,"
+        print(f"    {row['label']:{side}}{s['visible_ok']:7} of {s['visible_claimed']:7} visible right,"
               f" {s['occluded_ok']:5} of {s['occluded_claimed']:5} occluded right, {s['clips_with_labels']} of"
               f" {s['sequences']} clips labelled, {s['foreground_query_share']:.2f} of tracks queried on foreground")
 
@@ -174,6 +175,10 @@ def main():
               f" {statistics.median(two):.2f} s against one worker's {statistics.median(one):.2f} s:"
               f" {scaling['ratio']:.2f} (goal <= {SCALING_GOAL}); CPU-s {cpu_two:.1f} against {cpu_one:.1f}"
               f" (load after: {' '.join(open('/proc/loadavg').read().split()[:3])})")
+        busy = float(args.load.split()[0]) if args.load else 0.0
+        if busy > 0.5:
+            print(f"  (the machine was not idle, load {busy:.2f} before the bench: two workers compete with"
+                  " that work for the two cores, so this ratio overstates it; measure it on idle cores)")
     if args.bench_seconds is not None:
         print(f"\n  bench time {args.bench_seconds:.0f} s")
 
