@@ -49,7 +49,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
-        .target(name: "Teachers", dependencies: ["Imaging", "ImagingKernels", "ImagingKernelsAVX2"],
+        .target(name: "Teachers", dependencies: ["Imaging", "Features", "ImagingKernels", "ImagingKernelsAVX2"],
                 // Square roots that do not set errno, so that SIMD vectors' are vectorised.
                 swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "Geometry", dependencies: ["COpenBLAS"]),

@@ -27,6 +27,12 @@ public struct PointSuppression {
         return true
     }
 
+    /// Makes `p` suppress the points near it, whether or not it is free itself.
+    public mutating func block(_ p: SIMD2<Float>) {
+        let (cx, cy) = cell(p)
+        cells[cx << 32 ^ cy, default: []].append(p)
+    }
+
     /// Accepts `p` if it is free; returns whether it was.
     @discardableResult
     public mutating func accept(_ p: SIMD2<Float>) -> Bool {

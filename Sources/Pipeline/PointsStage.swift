@@ -10,6 +10,7 @@
 import Features
 import Foundation
 import Manifest
+import Teachers
 
 public struct PointsConfiguration: Sendable, Equatable {
     public var selection = QuerySelectionConfiguration()
@@ -71,7 +72,8 @@ public struct PointsStage: Stage {
         let selector = QuerySelector(configuration: selection)
         var queries: [Query] = [], views: [Int] = []
         for v in chosen {
-            let found = selector.select(frames: input.views[v].grey, random: &random)
+            let grey = input.views[v].grey
+            let found = selector.select(frames: grey, random: &random, motion: LucasKanadeFrameMotion(frames: grey))
             queries += found
             views += [Int](repeating: v, count: found.count)
         }

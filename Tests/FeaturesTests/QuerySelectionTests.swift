@@ -73,6 +73,50 @@ final class QuerySelectionTests: XCTestCase {
         XCTAssertLessThan(duplicates(distinct), duplicates(plain) / 5)
     }
 
+    /// The clip's motion, exactly: content at (x, y) of frame a is at (x, y) + (b − a)·v in frame b.
+    private struct Pan: FrameMotion {
+        let velocity: SIMD2<Float>
+        func carry(_ points: [SIMD2<Float>], from: Int, to: Int) -> [SIMD2<Float>?] {
+            points.map { $0 + Float(to - from) * velocity }
+        }
+    }
+
+    /// With the clip's motion, a physical point is queried once even where SIFT runs out and
+    /// corners fill up (which the descriptor test cannot compare); without it, the same
+    /// budget picks many points twice.
+    func testWithTheClipsMotionNoPointIsChosenTwice() {
+        var synthetic = SyntheticClip(width: 192, height: 144, frameCount: 48, seed: 4)
+        synthetic.velocityX = 2
+        synthetic.velocityY = 1
+        let frames = synthetic.frames().map { $0.grey() }
+        let motion = Pan(velocity: SIMD2(-2, -1))
+        func duplicates(_ queries: [Query]) -> Int {
+            var count = 0
+            for (i, a) in queries.enumerated() {
+                for b in queries[(i + 1)...] where a.t != b.t {
+                    let there = motion.carry([SIMD2(a.x, a.y)], from: a.t, to: b.t)[0]!
+                    if hypotf(there.x - b.x, there.y - b.y) < 3 { count += 1 }
+                }
+            }
+            return count
+        }
+        var configuration = QuerySelectionConfiguration()
+        configuration.count = 300
+        configuration.duplicateDescriptor = 0
+        var r1 = SeededGenerator(seed: 7, "clip"), r2 = SeededGenerator(seed: 7, "clip")
+        let spaceTime = QuerySelector(configuration: configuration).select(frames: frames, random: &r1, motion: motion)
+        let plain = QuerySelector(configuration: configuration).select(frames: frames, random: &r2)
+        XCTAssertGreaterThan(duplicates(plain), 50)
+        XCTAssertEqual(duplicates(spaceTime), 0)
+        XCTAssertGreaterThan(spaceTime.filter { $0.source == .shiTomasi }.count, 0, "corners filled up")
+        XCTAssertEqual(spaceTime.map(\.t), spaceTime.map(\.t).sorted(), "frames in order of time")
+        XCTAssertEqual(Set(spaceTime.map(\.t)), Set(plain.map(\.t)), "the same frames are drawn")
+        XCTAssertGreaterThanOrEqual(minDistanceWithinFrames(spaceTime), configuration.minDistance)
+        XCTAssertTrue(spaceTime.allSatisfy {
+            StructureTensor.minEigenvalue(frames[$0.t], x: $0.x, y: $0.y, radius: 10) >= configuration.minEigenvalue
+        })
+    }
+
     func testShiTomasiFillsWhenSIFTFindsTooFew() {
         let frames = clip(128, 96, frames: 8)
         var configuration = QuerySelectionConfiguration()

@@ -30,7 +30,7 @@ final class QualityPipelineTests: XCTestCase {
         var text = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/PipelineTests/QualityPipelineTests.swift",
                                                                            with: "Pipelines/default.yaml"), encoding: .utf8)
         text = text.replacingOccurrences(of: "  length: 48 ", with: "  length: 32 ")
-            .replacingOccurrences(of: "  count: 384 ", with: "  count: 160 ")
+            .replacingOccurrences(of: "  count: 1024 ", with: "  count: 160 ")
         let definition = try PipelineDefinition.parse(text)
         XCTAssertEqual(definition.stages, ["decode-check", "points", "teacher", "full-tracker", "quality", "shards"])
         let manifest = try ManifestDatabase(path: directory + "/m.sqlite")

@@ -23,7 +23,7 @@ final class RigPipelineTests: XCTestCase {
                                                                            with: "Pipelines/default.yaml"), encoding: .utf8)
         return try PipelineDefinition.parse(text.replacingOccurrences(of: "  length: 48 ", with: "  length: 16 ")
             .replacingOccurrences(of: "  min_length: 24 ", with: "  min_length: 8 ")
-            .replacingOccurrences(of: "  count: 384 ", with: "  count: \(count) "))
+            .replacingOccurrences(of: "  count: 1024 ", with: "  count: \(count) "))
     }
 
     func manifest(_ definition: PipelineDefinition) throws -> ManifestDatabase {
