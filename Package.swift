@@ -2,7 +2,7 @@
 // PseudoTrack: a data engine that turns real video corpora into pseudo-labelled
 // point-tracking training data. Modules, bottom to top:
 //   CFFmpeg, CZstd, COpenBLAS,     system libraries found with pkg-config
-//   CCrypto; CPlatform             statfs and cpuid
+//   CCrypto; CPlatform             statfs, cpuid, the parent-death signal
 //   Seeding                        deterministic random numbers derived from names
 //   ImagingKernels(AVX2)           filter and Lucas–Kanade window loops, compiled for SSE2 and for AVX2
 //   Imaging                        image buffers and per-pixel kernels
@@ -68,7 +68,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers",
+                          dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers", "CPlatform",
                                          "Evaluation", "ArrayFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
