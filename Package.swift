@@ -82,6 +82,8 @@ let package = Package(
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Compression", "Checksums"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
+        .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "ArrayFiles", "Shards"]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]
