@@ -2,7 +2,7 @@
 // PseudoTrack: a data engine that turns real video corpora into pseudo-labelled
 // point-tracking training data. Modules, bottom to top:
 //   CFFmpeg, CZstd, COpenBLAS,     system libraries found with pkg-config
-//   CCrypto; CPlatform             statfs and cpuid
+//   CCrypto; CPlatform             statfs, cpuid, the parent-death signal
 //   Seeding                        deterministic random numbers derived from names
 //   ImagingKernels(AVX2)           filter and Lucas–Kanade window loops, compiled for SSE2 and for AVX2
 //   Imaging                        image buffers and per-pixel kernels
@@ -68,7 +68,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers",
+                          dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers", "CPlatform",
                                          "Evaluation", "ArrayFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
@@ -82,6 +82,8 @@ let package = Package(
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Compression", "Checksums"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
+        .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "ArrayFiles", "Shards"]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

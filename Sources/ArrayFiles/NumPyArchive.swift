@@ -1,6 +1,7 @@
 // .npz archives: a ZIP whose members are NAME.npy. Written stored (as np.savez does),
 // read stored or deflated (np.savez_compressed) through zlib. No ZIP64: members and the
-// archive stay under 4 GiB.
+// archive stay under 4 GiB. Every offset and size read from the archive is checked
+// against the archive's bytes (a .npz is often somebody else's file).
 
 import CZlib
 import Foundation
@@ -31,7 +32,13 @@ public enum NumPyArchive {
     /// Every array of the archive, by name (without `.npy`).
     public static func read(_ path: String) throws -> [String: NumPyArray] {
         guard let data = FileManager.default.contents(atPath: path) else { throw NumPyError.malformed(path, "cannot read the file") }
-        let bytes = [UInt8](data)
+        return try parse([UInt8](data), name: path)
+    }
+
+    /// Every array of the archive `bytes` (named `name` in errors). Every offset and size
+    /// in the archive is checked against its bytes: a damaged or hostile archive is an
+    /// error, never a crash or an allocation larger than deflate can expand it to.
+    public static func parse(_ bytes: [UInt8], name path: String) throws -> [String: NumPyArray] {
         guard bytes.count >= 22 else { throw NumPyError.malformed(path, "too short for a ZIP archive") }
         var end = bytes.count - 22
         while end >= 0 && u32(bytes, end) != 0x0605_4B50 { end -= 1 }
@@ -45,11 +52,14 @@ public enum NumPyArchive {
             let compressed = Int(u32(bytes, cursor + 20)), size = Int(u32(bytes, cursor + 24))
             let nameLength = Int(u16(bytes, cursor + 28)), extra = Int(u16(bytes, cursor + 30)), comment = Int(u16(bytes, cursor + 32))
             let local = Int(u32(bytes, cursor + 42))
+            guard cursor + 46 + nameLength <= bytes.count else { throw NumPyError.malformed(path, "bad central directory") }
             let name = String(decoding: bytes[(cursor + 46)..<(cursor + 46 + nameLength)], as: UTF8.self)
             cursor += 46 + nameLength + extra + comment
             guard local + 30 <= bytes.count else { throw NumPyError.malformed(path, "bad local header for \(name)") }
             let start = local + 30 + Int(u16(bytes, local + 26)) + Int(u16(bytes, local + 28))
             guard start + compressed <= bytes.count else { throw NumPyError.malformed(path, "\(name) runs past the end") }
+            // Deflate expands at most about 1032 to 1.
+            guard method != 8 || size <= compressed * 1032 + 1024 else { throw NumPyError.malformed(path, "\(name): size \(size) impossible for \(compressed) deflated bytes") }
             let stored = Array(bytes[start..<(start + compressed)])
             let payload: [UInt8]
             switch method {

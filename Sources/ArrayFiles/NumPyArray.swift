@@ -75,6 +75,7 @@ public struct NumPyArray: Equatable, Sendable {
             throw NumPyError.malformed(name, "not a .npy file")
         }
         let major = bytes[6]
+        guard major >= 1 && major <= 3, major == 1 || bytes.count >= 12 else { throw NumPyError.unsupported(name, "format version \(major)") }
         let (headerLength, start): (Int, Int) = major == 1
             ? (Int(bytes[8]) | Int(bytes[9]) << 8, 10)
             : (Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24, 12)
@@ -93,8 +94,22 @@ public struct NumPyArray: Equatable, Sendable {
         let fortran = field("fortran_order")?.hasPrefix("True") ?? false
         guard let shapeText = field("shape"), shapeText.first == "(" else { throw NumPyError.malformed(name, "no shape") }
         let inner = shapeText.dropFirst().prefix { $0 != ")" }
-        let shape = inner.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let size = shape.reduce(1, *) * dtype.size
+        // Every dimension a non-negative integer, and the product within the file's bytes:
+        // a negative or huge shape is an error, never a crash or a huge allocation.
+        var shape: [Int] = []
+        for part in inner.split(separator: ",", omittingEmptySubsequences: false) {
+            let text = part.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            guard let n = Int(text), n >= 0 else { throw NumPyError.malformed(name, "shape (\(inner)) has a dimension that is not a non-negative integer") }
+            shape.append(n)
+        }
+        guard shape.count <= 32 else { throw NumPyError.malformed(name, "shape has \(shape.count) dimensions") }
+        var size = dtype.size
+        for n in shape {
+            let (product, overflow) = size.multipliedReportingOverflow(by: n)
+            guard !overflow, product <= bytes.count else { throw NumPyError.malformed(name, "data shorter than its shape \(shape)") }
+            size = product
+        }
         let dataStart = start + headerLength
         guard dataStart + size <= bytes.count else { throw NumPyError.malformed(name, "data shorter than its shape \(shape)") }
         let raw = Array(bytes[dataStart..<(dataStart + size)])

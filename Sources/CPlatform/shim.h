@@ -1,8 +1,13 @@
-// What Swift's Glibc overlay does not expose: statfs(2) (the file system type of a path)
-// and the CPU's vector extensions (cpuid, xgetbv).
+// What Swift's Glibc overlay does not expose: statfs(2) (the file system type of a path),
+// the CPU's vector extensions (cpuid, xgetbv), and prctl(2)'s parent-death signal
+// (variadic, so not callable from Swift).
 #ifndef PSEUDOTRACK_CPLATFORM_SHIM_H
 #define PSEUDOTRACK_CPLATFORM_SHIM_H
 #include <sys/vfs.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+#include <signal.h>
+#endif
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
@@ -12,6 +17,16 @@ static inline long long pt_filesystem_magic(const char *path) {
     struct statfs info;
     if (statfs(path, &info) != 0) return -1;
     return (long long)info.f_type;
+}
+
+/// Asks the kernel to send `sig` to this process when its parent dies (Linux; 0 on
+/// success, -1 elsewhere or on error): a worker whose `run` was SIGKILLed stops too.
+static inline int pt_set_parent_death_signal(int sig) {
+#if defined(__linux__)
+    return prctl(PR_SET_PDEATHSIG, sig);
+#else
+    (void)sig; return -1;
+#endif
 }
 
 /// 1 when the CPU has AVX2 and FMA and the OS saves the AVX registers, else 0.

@@ -106,14 +106,19 @@ public final class ManifestLease: @unchecked Sendable {
     }
 
     /// Records a failure of `task`. It goes back to pending for another attempt unless it
-    /// has had max_attempts or the error is `permanent`; then it ends failed. The lease's
-    /// other tasks are released.
-    public func fail(_ task: LeasedTask, error: String, permanent: Bool, seconds: Double) throws {
+    /// has had max_attempts or the error is `permanent`; then it ends failed, with `cause`
+    /// (default: `.input` for a permanent error, `.error` otherwise). The lease's other
+    /// tasks are released.
+    public func fail(_ task: LeasedTask, error: String, permanent: Bool, seconds: Double, cause: FailureCause? = nil) throws {
         try manifest.write { db in
             try requireHeld(task, db)
             let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM tasks WHERE id = ?", arguments: [task.id])!
             let final = permanent || attempts >= task.maxAttempts
             try finish(task, state: final ? "failed" : "pending", outcome: "failed", error: error, seconds: seconds, db)
+            if final {
+                try db.execute(sql: "UPDATE tasks SET failure_cause = ? WHERE id = ?",
+                               arguments: [(cause ?? (permanent ? .input : .error)).rawValue, task.id])
+            }
             try releaseAll(db)
         }
         tasks.removeAll()
@@ -219,9 +224,14 @@ extension ManifestDatabase {
                     let attempts = try Int.fetchOne(db, sql: "SELECT attempts FROM tasks WHERE id = ?", arguments: [taskId])!
                     let maxAttempts: Int = row["max_attempts"]
                     if attempts >= maxAttempts {
+                        // The cause the parent `run` saw (recordWorkerDeath), when it saw one.
                         try db.execute(sql: """
-                            UPDATE tasks SET state = 'failed', finished_at = ?,
-                                   error = 'the worker died or hung in each of ' || attempts || ' attempts (lease expired)',
+                            UPDATE tasks SET state = 'failed', finished_at = ?, failure_cause = 'worker-died',
+                                   error = 'the worker died or hung in each of ' || attempts || ' attempts (lease expired'
+                                           || COALESCE('; the last: ' || (SELECT a.error FROM task_attempts a WHERE a.task_id = tasks.id
+                                                                          AND a.outcome = 'expired' AND a.error LIKE 'worker %'
+                                                                          ORDER BY a.attempt DESC LIMIT 1), '')
+                                           || ')',
                                    lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
                             WHERE id = ?
                             """, arguments: [now, taskId])

@@ -32,6 +32,9 @@ public struct VideoRecord: Codable, Sendable, FetchableRecord, MutablePersistabl
     public var frameTimestamps: Data
     public var calibration: String?
     public var depth: String?
+    /// The file's size and modification time (ns) at ingest (migration 0004); nil before it.
+    public var fileBytes: Int64?
+    public var fileMtimeNs: Int64?
 
     enum CodingKeys: String, CodingKey {
         case id, sourceId = "source_id", viewIndex = "view_index", viewName = "view_name", path, sha256,
@@ -39,7 +42,8 @@ public struct VideoRecord: Codable, Sendable, FetchableRecord, MutablePersistabl
              width, height, frameRate = "frame_rate", frameCount = "frame_count",
              containerFrameCount = "container_frame_count", duration, rotation,
              variableFrameRate = "variable_frame_rate", timeBaseNum = "time_base_num", timeBaseDen = "time_base_den",
-             frameTimestamps = "frame_timestamps", calibration, depth
+             frameTimestamps = "frame_timestamps", calibration, depth,
+             fileBytes = "file_bytes", fileMtimeNs = "file_mtime_ns"
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

@@ -1,7 +1,9 @@
 // Decodes the frames of clips at their stored geometry: every view of a rig, with each
 // view's cameras and (when asked) depth. Keeps the current source's readers open, so
 // consecutive clips of one video (the order workers claim them in) reuse them and reach
-// their first frame by seeking, not by reopening and re-probing the file.
+// their first frame by seeking, not by reopening and re-probing the file. Before each
+// clip, each file is checked against its size and modification time at ingest
+// (FileIdentity): a file changed since then fails the clip with that cause.
 
 import Foundation
 import Geometry
@@ -24,6 +26,8 @@ final class ClipFrameSource {
             throw ManifestError.invalid("clip \(clip.id ?? -1): unreadable geometry")
         }
         return try videos.map { video in
+            // The file must still be the one ingested (its hash is what the shards carry).
+            try FileIdentity.check(video.path, recordedBytes: video.fileBytes, recordedMtimeNs: video.fileMtimeNs)
             let reader: VideoReader
             if let open = readers[video.id ?? -1] { reader = open } else {
                 reader = try VideoReader(path: video.path, info: try Self.info(of: video), threads: threads)

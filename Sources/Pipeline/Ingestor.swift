@@ -36,11 +36,17 @@ public struct Ingestor {
     public let manifest: ManifestDatabase
     public let pipeline: PipelineDefinition
     public var batchSize = 64
+    /// Rig paths must stay inside their rig directory (RigPathConfinement).
+    public var confineRigPaths = true
+    public var limits = InputLimits()
 
     public init(manifest: ManifestDatabase, pipeline: PipelineDefinition) {
         self.manifest = manifest
         self.pipeline = pipeline
     }
+
+    /// A list file of a million paths is 100 MB at most; a larger one is not a list.
+    public static let maximumListBytes = 256 << 20
 
     /// Expands files, directories and @lists into video file paths (absolute, sorted per
     /// directory). Paths that do not exist are returned as they are, to be recorded failed.
@@ -50,8 +56,9 @@ public struct Ingestor {
         for argument in arguments {
             if argument.hasPrefix("@") {
                 let listPath = String(argument.dropFirst())
-                guard let text = try? String(contentsOfFile: listPath, encoding: .utf8) else {
-                    throw PipelineError.invalid(path: listPath, message: "cannot read the list file")
+                let text: String
+                do { text = String(decoding: try RegularFile.read(listPath, maximumBytes: maximumListBytes), as: UTF8.self) } catch {
+                    throw PipelineError.invalid(path: listPath, message: "cannot read the list file: \(error)")
                 }
                 let base = URL(fileURLWithPath: listPath).deletingLastPathComponent()
                 let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -123,10 +130,17 @@ public struct Ingestor {
             IngestedSource(source: SourceRecord(kind: .video, uri: path, sha256: hash, bytes: bytes, state: .failed,
                                                 errorKind: kind, error: message, runId: runId, ingestedAt: now))
         }
+        if let kind = RegularFile.irregularity(path) {
+            return failed("unreadable", "\(path): \(kind), not a regular file; only regular files are read")
+        }
         let hash: String, bytes: Int64
+        let identity = FileIdentity(path: path)
         do { (hash, bytes) = try Digest.hexOfFile(path) } catch {
             let exists = FileManager.default.fileExists(atPath: path)
             return failed("unreadable", "\(path): cannot read the file (\(exists ? "permission denied or not a regular file" : "no such file"))")
+        }
+        guard let identity, FileIdentity(path: path) == identity, identity.bytes == bytes else {
+            return failed("changed-during-ingest", "\(path): the file changed while it was being hashed; ingest it again when it is complete")
         }
         let info: VideoInfo
         do { info = try VideoProbe.probe(path) } catch let error as VideoError {
@@ -134,13 +148,17 @@ public struct Ingestor {
         } catch {
             return failed("probe-failed", "\(path): \(error)", hash: hash, bytes: bytes)
         }
+        if let problem = sizeProblem(width: info.width, height: info.height, views: 1) {
+            return failed("too-large", "\(path): \(problem)", hash: hash, bytes: bytes)
+        }
         let planned = ClipPlanner.plan(frameCount: info.frameCount, contentHash: hash, seed: pipeline.seed, section: pipeline.clips)
         if planned.isEmpty {
             return failed("too-short", "\(path): \(info.frameCount) frames, fewer than a clip needs (clips.min_length \(pipeline.clips.minLength) at the frame step)",
                           hash: hash, bytes: bytes)
         }
         do {
-            let video = try Self.videoRecord(info, viewIndex: 0, viewName: "main", path: path, sha256: hash)
+            var video = try Self.videoRecord(info, viewIndex: 0, viewName: "main", path: path, sha256: hash)
+            video.fileBytes = identity.bytes; video.fileMtimeNs = identity.mtimeNs
             let clips = clipRecords(planned, width: info.width, height: info.height)
             return IngestedSource(source: SourceRecord(kind: .video, uri: path, sha256: hash, bytes: bytes, state: .ingested,
                                                        runId: runId, ingestedAt: now),
@@ -148,6 +166,20 @@ public struct Ingestor {
         } catch {
             return failed("internal", "\(path): \(error)", hash: hash, bytes: bytes)
         }
+    }
+
+    /// Why frames of `width × height` in `views` views cost more than the limits allow, or nil.
+    func sizeProblem(width: Int, height: Int, views: Int) -> String? {
+        let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+        if overflow || pixels > limits.maxPixelsPerFrame {
+            return "frames of \(width)x\(height) exceed the limit of \(limits.maxPixelsPerFrame) pixels per frame (raise it with --max-pixels)"
+        }
+        let geometry = pipeline.clips.geometry(width: width, height: height)
+        let bytes = InputLimits.clipBytes(width: geometry.width, height: geometry.height, frames: pipeline.clips.length, views: views)
+        if bytes > limits.maxClipBytes {
+            return "a clip of \(pipeline.clips.length) frames of \(geometry.width)x\(geometry.height) in \(views) view(s) needs \(bytes) bytes in memory, more than the limit of \(limits.maxClipBytes) (raise it with --max-clip-bytes, or store smaller frames: clips.resolution)"
+        }
+        return nil
     }
 
     /// The manifest row of a probed video, as view `viewIndex` of its source.

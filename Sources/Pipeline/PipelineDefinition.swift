@@ -27,15 +27,24 @@ public struct PipelineDefinition: Sendable {
     public init() {}
 
     /// Reads a pipeline from YAML. Errors name the file and the offending key.
-    public static func load(path: String) throws -> PipelineDefinition {
+    /// `maximumBytes`: a larger file is refused unread (InputLimits.maxPipelineBytes).
+    public static func load(path: String, maximumBytes: Int = InputLimits().maxPipelineBytes) throws -> PipelineDefinition {
         let text: String
-        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw PipelineError.invalid(path: path, message: "cannot read the file")
+        do {
+            guard let decoded = String(data: try RegularFile.read(path, maximumBytes: maximumBytes), encoding: .utf8) else {
+                throw PipelineError.invalid(path: path, message: "not UTF-8 text")
+            }
+            text = decoded
+        } catch let error as PipelineError { throw error } catch {
+            throw PipelineError.invalid(path: path, message: "\(error)\(error is RegularFile.ReadError && "\(error)".contains("limit") ? " (raise it with --max-pipeline-bytes)" : "")")
         }
-        return try parse(text, path: path)
+        return try parse(text, path: path, maximumBytes: maximumBytes)
     }
 
-    public static func parse(_ text: String, path: String = "<pipeline>") throws -> PipelineDefinition {
+    public static func parse(_ text: String, path: String = "<pipeline>", maximumBytes: Int = InputLimits().maxPipelineBytes) throws -> PipelineDefinition {
+        guard text.utf8.count <= maximumBytes else {
+            throw PipelineError.invalid(path: path, message: "\(text.utf8.count) bytes, more than the limit of \(maximumBytes) for a pipeline (raise it with --max-pipeline-bytes)")
+        }
         let node: Node?
         do { node = try Yams.compose(yaml: text) } catch {
             throw PipelineError.invalid(path: path, message: "not valid YAML: \(error)")
@@ -122,7 +131,7 @@ public struct ClipsSection: Sendable, Equatable {
         try s.allow(["length", "stride", "frame_step", "max_per_video", "min_length", "resolution"])
         length = try s.int("length", atLeast: 2) ?? length
         if s.isText("stride", "auto") { stride = nil } else { stride = try s.int("stride", atLeast: 1) }
-        if let range = try s.section("frame_step") {
+        if let range = try s.section("frame_step", scalarAllowed: true) {
             try range.allow(["min", "max"])
             guard let lo = try range.int("min", atLeast: 1), let hi = try range.int("max", atLeast: 1), lo <= hi else {
                 throw s.error("frame_step", "a range needs min and max with 1 <= min <= max")

@@ -25,7 +25,7 @@ final class RigDepthFrames {
     private func sourceDepth(_ depth: RigDepth, frame index: Int) throws -> (Int, Int, [Float]) {
         switch depth.kind {
         case .pngPattern:
-            let image = try Grey16PNG.read(depth.file(frame: index))
+            let image = try Grey16PNG.read(try depth.file(frame: index))
             let unit = Float(depth.unitMetres)
             return (image.width, image.height, image.values.map { Float($0) * unit })
         case .numpy:
@@ -35,7 +35,7 @@ final class RigDepthFrames {
                 cached = (array.shape, array.floats()); cachedPath = depth.path
             }
             let (shape, all) = cached!
-            guard shape.count == 3, index < shape[0] else {
+            guard shape.count == 3, index >= 0, index < shape[0], shape[0] * shape[1] * shape[2] == all.count else {
                 throw VideoError.invalidRequest(path: depth.path, message: "no depth for frame \(index) in an array of shape \(shape)")
             }
             let h = shape[1], w = shape[2]

@@ -23,12 +23,21 @@ extension Ingestor {
                                                 errorKind: kind, error: message, runId: runId, ingestedAt: now))
         }
         let rig: RigDescription
-        do { rig = try RigDescription(directory: directory) } catch { return failed("rig-invalid", "\(error)") }
-        var infos: [VideoInfo] = [], hashes: [String] = [], totalBytes: Int64 = 0
+        do { rig = try RigDescription(directory: directory, confined: confineRigPaths, maximumCameras: limits.maxRigCameras) } catch {
+            return failed("rig-invalid", "\(error)")
+        }
+        var infos: [VideoInfo] = [], hashes: [String] = [], totalBytes: Int64 = 0, identities: [FileIdentity] = []
         for camera in rig.cameras {
+            if let kind = RegularFile.irregularity(camera.video) {
+                return failed("unreadable", "\(camera.video): \(kind), not a regular file; only regular files are read [rig \(directory), view \(camera.name)]")
+            }
             do {
+                let before = FileIdentity(path: camera.video)
                 let (hash, bytes) = try Digest.hexOfFile(camera.video)
-                hashes.append(hash); totalBytes += bytes
+                guard let before, FileIdentity(path: camera.video) == before, before.bytes == bytes else {
+                    return failed("changed-during-ingest", "\(camera.video): the file changed while it was being hashed [rig \(directory), view \(camera.name)]")
+                }
+                hashes.append(hash); totalBytes += bytes; identities.append(before)
             } catch {
                 let exists = FileManager.default.fileExists(atPath: camera.video)
                 return failed("unreadable", "\(camera.video): cannot read the file (\(exists ? "permission denied or not a regular file" : "no such file")) [rig \(directory), view \(camera.name)]")
@@ -50,15 +59,20 @@ extension Ingestor {
                           zip(rig.cameras, sizes).map { "\($0.name) \($1)" }.joined(separator: ", "))
         }
         let frameCount = counts[0], width = infos[0].width, height = infos[0].height
+        if let problem = sizeProblem(width: width, height: height, views: rig.cameras.count) {
+            return failed("too-large", "\(directory): \(problem)")
+        }
+        let confinement = rig.confined ? RigPathConfinement(directory: directory) : nil
         for camera in rig.cameras {
             if camera.perFrameExtrinsics && camera.extrinsics.count != frameCount {
                 return failed("rig-invalid", "\(directory)/rig.json: view \(camera.name) has \(camera.extrinsics.count) extrinsics for \(frameCount) frames")
             }
-            if let depth = camera.depth, let problem = Self.depthProblem(depth, frames: frameCount, width: width, height: height) {
+            if let depth = camera.depth, let problem = Self.depthProblem(depth, frames: frameCount, width: width, height: height,
+                                                                         confinement: confinement) {
                 return failed("rig-invalid", "\(problem) [rig \(directory), view \(camera.name)]")
             }
         }
-        guard let rigJSON = FileManager.default.contents(atPath: directory + "/" + RigDescription.fileName) else {
+        guard let rigJSON = try? RegularFile.read(directory + "/" + RigDescription.fileName, maximumBytes: RigDescription.maximumFileBytes) else {
             return failed("unreadable", "\(directory)/rig.json: cannot read the file")
         }
         let hash = Digest.hex([UInt8](rigJSON) + Array(hashes.joined(separator: "\n").utf8))
@@ -75,6 +89,7 @@ extension Ingestor {
                                                  frameRate: rig.fps)
                 video.calibration = String(decoding: try encoder.encode(RigCalibration(K: camera.K, extrinsics: camera.extrinsics,
                                                                                       depthUnitMetres: rig.depthUnitMetres)), as: UTF8.self)
+                video.fileBytes = identities[index].bytes; video.fileMtimeNs = identities[index].mtimeNs
                 video.depth = try camera.depth.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
                 videos.append(video)
             }
@@ -87,21 +102,31 @@ extension Ingestor {
         }
     }
 
-    /// Why a view's depth does not fit its video, if it does not: missing frames, another size.
-    static func depthProblem(_ depth: RigDepth, frames: Int, width: Int, height: Int) -> String? {
+    /// Why a view's depth does not fit its video, if it does not: missing frames, another
+    /// size, a file that is not regular or (when `confinement` is given) lies outside the rig.
+    static func depthProblem(_ depth: RigDepth, frames: Int, width: Int, height: Int,
+                             confinement: RigPathConfinement? = nil) -> String? {
         switch depth.kind {
         case .pngPattern:
-            let missing = (0..<frames).filter { !FileManager.default.fileExists(atPath: depth.file(frame: $0)) }
+            let files: [String]
+            do { files = try (0..<frames).map { try depth.file(frame: $0) } } catch { return "\(error)" }
+            let missing = files.filter { !FileManager.default.fileExists(atPath: $0) }
             if !missing.isEmpty {
-                return "\(depth.file(frame: missing[0])): depth frame missing (\(missing.count) of \(frames) frames have no depth file)"
+                return "\(missing[0]): depth frame missing (\(missing.count) of \(frames) frames have no depth file)"
+            }
+            for file in files {
+                if let kind = RegularFile.irregularity(file) { return "\(file): \(kind), not a regular file; only regular files are read" }
+                if let confinement, let problem = confinement.escape(file, what: "depth") { return problem }
             }
             do {
-                let first = try Grey16PNG.read(depth.file(frame: 0))
+                let first = try Grey16PNG.read(files[0])
                 if first.width != width || first.height != height {
-                    return "\(depth.file(frame: 0)): depth is \(first.width)x\(first.height), the video is \(width)x\(height)"
+                    return "\(files[0]): depth is \(first.width)x\(first.height), the video is \(width)x\(height)"
                 }
             } catch { return "\(error)" }
         case .numpy:
+            if let kind = RegularFile.irregularity(depth.path) { return "\(depth.path): \(kind), not a regular file; only regular files are read" }
+            if let confinement, let problem = confinement.escape(depth.path, what: "depth") { return problem }
             do {
                 let array = try RigDepthFrames.numpyDepth(depth.path)
                 guard array.shape.count == 3, array.shape[0] == frames, array.shape[1] == height, array.shape[2] == width else {

@@ -7,6 +7,10 @@
 // it over) is withdrawn and the shard staged again without it, so no clip is sealed twice.
 // Rig clips have four more columns than video clips, and an MDS shard has one set of
 // columns: a worker that meets both keeps one open shard per kind.
+// A shard that cannot be written (the directory unwritable, the disk full) is not the
+// clips' fault: their leases are released without using up an attempt and the error
+// ends the worker, so that `run` fails instead of counting every clip failed, and the
+// same command resumes them once the output is writable again.
 
 import Foundation
 import Logging
@@ -54,22 +58,26 @@ final class ShardSink {
     }
 
     private func seal(_ writer: MDSShardWriter<ShardMember>) throws -> (sealed: Int, failed: Int) {
-        var failed = 0
+        let failed = 0
         while !writer.pending.isEmpty {
             let lost = Set(writer.pending.map(\.tag.lease).filter { renewal.isLost($0) }.map(\.clipId))
             if !lost.isEmpty { withdraw(lost, from: writer) ; continue }
             let staged: MDSStagedShard
             do { staged = try writer.stage() } catch {
-                failed += failAll("cannot write shard: \(error)", in: writer)
-                return (0, failed)
+                releaseAll(in: writer)
+                throw ShardOutputError.unwritable(directory: output.directory.path, message: "cannot write a shard: \(error)")
             }
             let members = writer.pending.map(\.tag)
+            var published: String? = nil
             do {
                 let record = try output.manifest.sealShard(directory: output.directory.path, members: members, runId: runId) { index in
-                    let entry = try output.directory.publish(staged, index: index)
+                    let entry = try output.directory.publish(staged, index: index, keepStaged: true)
+                    published = entry.zip.basename
                     return PublishedShard(basename: entry.zip.basename, rawBytes: entry.raw.bytes, rawSha1: entry.raw.sha1,
                                           zipBytes: entry.zip.bytes, zipSha1: entry.zip.sha1, entry: entry.json)
                 }
+                published = nil   // committed: from here on the file is the manifest's
+                output.directory.retire(staged)
                 for member in members { renewal.remove(member.lease) }
                 writer.clear()
                 try output.writeIndex()
@@ -79,9 +87,9 @@ final class ShardSink {
                 unlink(staged.temporaryPath)
                 withdraw(Set(clipIds), from: writer)
             } catch {
-                unlink(staged.temporaryPath)
-                failed += failAll("cannot seal shard: \(error)", in: writer)
-                return (0, failed)
+                if let published { output.directory.withdraw(staged, basename: published) } else { unlink(staged.temporaryPath) }
+                releaseAll(in: writer)
+                throw ShardOutputError.unwritable(directory: output.directory.path, message: "cannot seal a shard: \(error)")
             }
         }
         return (0, failed)
@@ -94,15 +102,12 @@ final class ShardSink {
         writer.removeAll { clipIds.contains($0.lease.clipId) }
     }
 
-    /// Fails every waiting clip's task (each goes back to pending unless out of attempts).
-    private func failAll(_ message: String, in writer: MDSShardWriter<ShardMember>) -> Int {
-        logger.error("\(message)")
-        var failed = 0
+    /// Gives every waiting clip back (pending, the attempt not counted): the output failed, not the clip.
+    private func releaseAll(in writer: MDSShardWriter<ShardMember>) {
         for item in writer.pending {
             renewal.remove(item.tag.lease)
-            if (try? item.tag.lease.fail(item.tag.task, error: message, permanent: false, seconds: item.tag.seconds)) != nil { failed += 1 }
+            try? item.tag.lease.release()
         }
         writer.clear()
-        return failed
     }
 }

@@ -2,7 +2,9 @@
 // frames once, passes them through the stages in order and commits each stage's result
 // as soon as it is done, so a crash loses at most the stage in flight. The lease is
 // renewed in the background; a stop request (SIGINT/SIGTERM) stops claiming, finishes the
-// stage in flight and releases the rest, leaving the manifest ready to resume.
+// stage in flight and releases the rest, leaving the manifest ready to resume. A clip's
+// own bad data (VideoError) fails it at once with cause `input`; an output that cannot be
+// written (ShardOutputError) gives the clip back and ends the worker with the error.
 // A clip's results depend only on (pipeline, seed, clip): never on the worker or the order.
 
 import Foundation
@@ -107,11 +109,12 @@ public final class StageRunner {
             if stop.isSet || renewal.isLost(lease) { finishedAll = false; break }
             guard let stage = stages[task.stage] else {
                 try lease.begin(task)
-                try lease.fail(task, error: "stage '\(task.stage)' is not in this engine's pipeline", permanent: true, seconds: 0)
+                try lease.fail(task, error: "stage '\(task.stage)' is not in this engine's pipeline", permanent: true, seconds: 0, cause: .error)
                 totals.tasksFailed += 1
                 return false
             }
             try lease.begin(task)
+            if let name = Self.crashOn, !name.isEmpty, (source.uri as NSString).lastPathComponent == name { raise(SIGSEGV) }
             let started = Date()
             do {
                 if views == nil || (stage.needsRGB && !decoded.rgb) || (stage.needsDepth && !decoded.depth) {
@@ -157,6 +160,10 @@ public final class StageRunner {
                 try lease.fail(task, error: error.description, permanent: false, seconds: Date().timeIntervalSince(started))
                 totals.tasksFailed += 1
                 return false
+            } catch let error as ShardOutputError {
+                // The output failed, not the clip: give it back and end the worker.
+                try? lease.release()
+                throw error
             } catch let error as VideoError {
                 // Decoding is deterministic: the same error would come back on every attempt.
                 try lease.fail(task, error: error.description, permanent: true, seconds: Date().timeIntervalSince(started))
@@ -175,6 +182,13 @@ public final class StageRunner {
         }
         return false
     }
+}
+
+extension StageRunner {
+    /// Fault injection for the tests of worker supervision (`run` replacing crashed
+    /// workers): a worker that claims a clip of the source whose file name is
+    /// PSEUDOTRACK_TEST_CRASH_ON crashes itself with SIGSEGV, as a decoder bug would.
+    static let crashOn = ProcessInfo.processInfo.environment["PSEUDOTRACK_TEST_CRASH_ON"]
 }
 
 /// Renews the worker's leases (the clip in hand, and those waiting in the open shard)

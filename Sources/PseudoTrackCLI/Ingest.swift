@@ -18,16 +18,33 @@ struct Ingest: ParsableCommand {
     @Option(help: "Pipeline YAML (default: the manifest's, or Pipelines/default.yaml for a new manifest).")
     var pipeline: String?
     @Flag(help: "Print the summary as JSON.") var json = false
+    @Flag(help: "Let rig.json name videos and depth outside its rig directory (absolute, '..', or through symlinks).")
+    var allowOutsideRigPaths = false
+    @Option(help: "Largest frame accepted, in pixels (width × height).") var maxPixels: Int = InputLimits().maxPixelsPerFrame
+    @Option(help: "Most cameras accepted in one rig.") var maxRigCameras: Int = InputLimits().maxRigCameras
+    @Option(help: "Largest clip accepted, in bytes of stored frames held in a worker's memory.") var maxClipBytes: Int = InputLimits().maxClipBytes
+    @Option(help: "Largest pipeline YAML accepted, in bytes.") var maxPipelineBytes: Int = InputLimits().maxPipelineBytes
+
+    func validate() throws {
+        guard maxPixels > 0, maxRigCameras > 0, maxClipBytes > 0, maxPipelineBytes > 0 else {
+            throw ValidationError("--max-pixels, --max-rig-cameras, --max-clip-bytes and --max-pipeline-bytes must be positive")
+        }
+    }
 
     func run() throws {
         let manifest = try manifestOptions.open()
-        let definition = try PipelineChoice.resolve(pipeline, manifest: manifest)
+        let definition = try PipelineChoice.resolve(pipeline, manifest: manifest, maximumBytes: maxPipelineBytes)
         let stored = ManifestPipeline(pipelineSha256: definition.sha256, pipelineText: definition.text,
                                       seed: definition.seed, stageNames: definition.stages)
         try manifest.adopt(stored)
         let files = try Ingestor.expand(paths)
         let run = try manifest.begin(RunRecord(command: "ingest", engineVersion: EngineVersion.string, pipeline: stored, workers: 1))
-        let ingestor = Ingestor(manifest: manifest, pipeline: definition)
+        var ingestor = Ingestor(manifest: manifest, pipeline: definition)
+        ingestor.confineRigPaths = !allowOutsideRigPaths
+        ingestor.limits.maxPixelsPerFrame = maxPixels
+        ingestor.limits.maxRigCameras = maxRigCameras
+        ingestor.limits.maxClipBytes = maxClipBytes
+        ingestor.limits.maxPipelineBytes = maxPipelineBytes
         let interactive = isatty(2) != 0 && !json
         let summary = try ingestor.ingest(files, runId: run.id) { done, total in
             if interactive { FileHandle.standardError.write(Data("\ringesting \(done)/\(total)".utf8)) }

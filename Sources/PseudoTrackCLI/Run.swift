@@ -1,5 +1,13 @@
+// `pseudotrack run`: works through the manifest with N worker processes (or in-process
+// with one). Its exit status tells the truth: 0 only when every clip ended done, skipped,
+// or failed for a cause in its own input; 75 when interrupted (resumable); 1 otherwise —
+// clips left unfinished (workers crashed beyond the restart bound, an output that cannot
+// be written), or failed for another cause (workers killed by the clip, errors).
+
 import ArgumentParser
+import CPlatform
 import Foundation
+import GRDB
 import Manifest
 import Pipeline
 
@@ -20,12 +28,25 @@ struct Run: ParsableCommand {
     @Option(help: "Pipeline YAML; must be the one the manifest was ingested with.") var pipeline: String?
     @Option(help: "Progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none.")
     var progress: ProgressMode = .auto
+    @Flag(help: "Run the external-teacher commands of the manifest's stored pipeline without --pipeline (only for a manifest you trust).")
+    var trustManifestCommands = false
+    @Option(help: "Replace crashed workers at most this many times in all (default: 2 × workers + 2 × run.max_attempts).")
+    var maxWorkerRestarts: Int?
+    @Option(help: "Largest pipeline YAML accepted, in bytes.") var maxPipelineBytes: Int = InputLimits().maxPipelineBytes
+    @Flag(help: "Start the workers asked for even when their estimated memory exceeds the machine's.")
+    var ignoreMemoryEstimate = false
     @Option(help: .hidden) var runId: Int64?
 
     static let interruptedExitCode: Int32 = 75
 
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+        guard workers <= 1024 else { throw ValidationError("--workers must be at most 1024") }
+        if URL(fileURLWithPath: out).standardizedFileURL.resolvingSymlinksInPath().path == "/" {
+            throw ValidationError("--out /: the root directory is not an output directory; give a directory of its own")
+        }
+        if let maxWorkerRestarts, maxWorkerRestarts < 0 { throw ValidationError("--max-worker-restarts must not be negative") }
+        guard maxPipelineBytes > 0 else { throw ValidationError("--max-pipeline-bytes must be positive") }
     }
 
     func run() throws {
@@ -33,14 +54,15 @@ struct Run: ParsableCommand {
         guard try manifest.pipeline() != nil else {
             throw ValidationError("\(manifestOptions.manifest): nothing ingested yet; run `pseudotrack ingest` first")
         }
-        let definition = try PipelineChoice.resolve(pipeline, manifest: manifest)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let definition = try PipelineChoice.resolve(pipeline, manifest: manifest, runsCommands: true,
+                                                    trustManifestCommands: trustManifestCommands, maximumBytes: maxPipelineBytes)
         let output = definition.stages.contains("shards") ? try ShardOutput(path: out, manifest: manifest) : nil
         let stop = StopFlag()
         let signals = SignalForwarding(stop: stop)
 
         if let runId {
-            // A worker process started by a parent `run`.
+            // A worker process started by a parent `run`: it stops when the parent dies.
+            _ = pt_set_parent_death_signal(SIGTERM)
             let runner = try StageRunner(manifest: manifest, pipeline: definition, runId: runId, output: output, stop: stop)
             _ = try runner.run()
             signals.cancel()
@@ -49,17 +71,36 @@ struct Run: ParsableCommand {
         }
 
         let stored = try manifest.pipeline()!
+        var workers = self.workers
+        if workers > 1 && !ignoreMemoryEstimate {
+            let perWorker = try WorkerMemoryEstimate.bytes(manifest: manifest, length: definition.clips.length)
+            let fitting = WorkerMemoryEstimate.workers(workers, perWorker: perWorker, memory: ProcessInfo.processInfo.physicalMemory)
+            if fitting < 1 {
+                throw ValidationError("one worker needs about \(perWorker >> 20) MiB for the largest clip, more than this machine's memory; store smaller frames (clips.resolution) or pass --ignore-memory-estimate")
+            }
+            if fitting < workers {
+                FileHandle.standardError.write(Data("warning: \(workers) workers would need about \(perWorker >> 20) MiB each, more than this machine's memory; starting \(fitting)\n".utf8))
+                workers = fitting
+            }
+        }
         let record = try manifest.begin(RunRecord(command: "run", engineVersion: EngineVersion.string, pipeline: stored, workers: workers))
         let reporter = ProgressReporter(manifest: manifest, runId: record.id!, mode: progress.resolved)
         reporter.start()
         var failure: Error? = nil
+        var supervision = WorkerSupervisor.Outcome()
         if workers == 1 {
             do {
                 let runner = try StageRunner(manifest: manifest, pipeline: definition, runId: record.id, output: output, stop: stop)
                 _ = try runner.run()
             } catch { failure = error }
         } else {
-            do { try runChildren(count: workers, runId: record.id!, signals: signals) } catch { failure = error }
+            var arguments = ["run", "--manifest", manifestOptions.manifest, "--out", out, "--workers", "1",
+                             "--progress", "none", "--run-id", String(record.id!), "--max-pipeline-bytes", String(maxPipelineBytes)]
+            if let pipeline { arguments += ["--pipeline", pipeline] }
+            if trustManifestCommands { arguments.append("--trust-manifest-commands") }
+            let restarts = maxWorkerRestarts ?? 2 * workers + 2 * definition.run.maxAttempts
+            let supervisor = WorkerSupervisor(arguments: arguments, manifest: manifest, signals: signals, stop: stop, maxRestarts: restarts)
+            do { supervision = try supervisor.run(count: workers) } catch { failure = error }
         }
         reporter.stop()
         signals.cancel()
@@ -67,7 +108,21 @@ struct Run: ParsableCommand {
         let totals = try manifest.read { db in
             try Row.fetchOne(db, sql: "SELECT clips_done, frames_done FROM runs WHERE id = ?", arguments: [record.id!])
         }
-        try manifest.end(run: record.id!, state: failure != nil ? "failed" : (interrupted ? "interrupted" : "finished"),
+        let (unfinished, failedOther, examples) = try manifest.unfinishedAndFailedByOtherCauses()
+        var problems: [String] = []
+        if let failure { problems.append("\(failure)") }
+        problems += supervision.errors
+        if !interrupted {
+            if supervision.restartsExhausted {
+                problems.append("\(supervision.crashes.count) worker crash(es), more than --max-worker-restarts (\(supervision.restarts) replaced)")
+            }
+            if unfinished > 0 { problems.append("\(unfinished) clip(s) left unfinished") }
+            if failedOther > 0 {
+                problems.append("\(failedOther) clip(s) failed for a cause other than their input: " + examples.joined(separator: "; "))
+            }
+        }
+        let state = interrupted && failure == nil ? "interrupted" : (problems.isEmpty ? "finished" : "failed")
+        try manifest.end(run: record.id!, state: state,
                          clipsDone: totals?["clips_done"] ?? 0, framesDone: totals?["frames_done"] ?? 0)
         if let failure { throw failure }
         let status = try manifest.status(failureLimit: 0)
@@ -81,33 +136,9 @@ struct Run: ParsableCommand {
             print("interrupted: run the same command again to resume")
             throw ExitCode(Run.interruptedExitCode)
         }
-    }
-
-    /// Starts `count` worker processes of this executable and waits for them.
-    private func runChildren(count: Int, runId: Int64, signals: SignalForwarding) throws {
-        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var children: [Process] = []
-        for _ in 0..<count {
-            let child = Process()
-            child.executableURL = executable
-            var arguments = ["run", "--manifest", manifestOptions.manifest, "--out", out, "--workers", "1",
-                             "--progress", "none", "--run-id", String(runId)]
-            if let pipeline { arguments += ["--pipeline", pipeline] }
-            child.arguments = arguments
-            try child.run()
-            children.append(child)
-            signals.forward(to: child.processIdentifier)
-        }
-        var failed: [String] = []
-        for child in children {
-            child.waitUntilExit()
-            let code = child.terminationStatus
-            if code != 0 && code != Run.interruptedExitCode {
-                failed.append("worker \(child.processIdentifier) exited with \(child.terminationReason == .uncaughtSignal ? "signal " : "status ")\(code)")
-            }
-        }
-        if !failed.isEmpty {
-            FileHandle.standardError.write(Data("warning: \(failed.joined(separator: "; ")); its clips are resumed by the next run\n".utf8))
+        if !problems.isEmpty {
+            FileHandle.standardError.write(Data("error: the run did not finish every clip: \(problems.joined(separator: "; "))\n".utf8))
+            throw ExitCode.failure
         }
     }
 }
@@ -119,5 +150,3 @@ enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
         return isatty(2) != 0 ? .bar : .log
     }
 }
-
-import GRDB

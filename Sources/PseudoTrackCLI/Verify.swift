@@ -21,7 +21,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let manifest = try manifestOptions.open(readOnly: true)
-        let output = try ShardOutput(path: out, manifest: manifest)
+        let output = try ShardOutput(path: out, manifest: manifest, writing: false)
         let result = ShardVerifier(output: output, decodeVideo: !skipVideo).verify()
         if json {
             let object: [String: Any] = [

@@ -5,6 +5,14 @@
 // interleave their writes, each file and the directory fsynced so that a rename that
 // has returned survives a power cut. A temporary file whose process is gone is removed
 // by the next run.
+//
+// A directory may hold files that are not ours (another dataset's shards), and those are
+// never removed. A staged shard is published by hard-linking it to its number (link(2)
+// fails rather than replace an existing file), and its temporary name is removed only
+// after the manifest has committed it: a published shard whose commit never came is the
+// one shard file that has a temporary twin of a dead process (the same inode), which is
+// how recovery tells our orphan from a file we never wrote. File systems without hard
+// links fall back to rename; an orphan there is left in place, never guessed at.
 
 import Foundation
 #if canImport(Glibc)
@@ -30,14 +38,61 @@ public struct MDSDirectory: Sendable {
         return "\(path)/.\(kind).\(Self.host).\(getpid()).\(nonce).tmp"
     }
 
-    /// Renames a staged shard to shard number `index` and returns its index entry.
-    public func publish(_ staged: MDSStagedShard, index: Int) throws -> MDSIndexEntry {
+    /// Publishes a staged shard as shard number `index` and returns its index entry.
+    /// Refuses to replace a file. `keepStaged`: the staged file stays until `retire` (a
+    /// caller that commits the shard elsewhere first); otherwise it is removed at once.
+    public func publish(_ staged: MDSStagedShard, index: Int, keepStaged: Bool = false) throws -> MDSIndexEntry {
         let entry = staged.entry(index: index)
-        guard rename(staged.temporaryPath, path + "/" + entry.zip.basename) == 0 else {
-            throw MDSFormatError.file(path: staged.temporaryPath, message: "cannot rename to \(entry.zip.basename): \(String(cString: strerror(errno)))")
+        let target = path + "/" + entry.zip.basename
+        if link(staged.temporaryPath, target) != 0 {
+            let error = errno
+            if error == EEXIST {
+                throw MDSFormatError.file(path: target, message: "a file of that name exists that this manifest did not seal; it is left alone (use another output directory)")
+            }
+            guard error == EPERM || error == ENOTSUP || error == EOPNOTSUPP || error == EMLINK || error == ENOSYS,
+                  access(target, F_OK) != 0, rename(staged.temporaryPath, target) == 0 else {
+                throw MDSFormatError.file(path: staged.temporaryPath, message: "cannot publish as \(entry.zip.basename): \(String(cString: strerror(errno)))")
+            }
         }
+        if !keepStaged { unlink(staged.temporaryPath) }
         try syncDirectory()
         return entry
+    }
+
+    /// Removes a published shard's staged twin, once the shard is committed.
+    public func retire(_ staged: MDSStagedShard) { unlink(staged.temporaryPath) }
+
+    /// Removes a shard this process published whose commit failed (its staged twin
+    /// proves it ours), and the staged file.
+    public func withdraw(_ staged: MDSStagedShard, basename: String) {
+        if let twin = Self.fileID(staged.temporaryPath), Self.fileID(path + "/" + basename) == twin { unlink(path + "/" + basename) }
+        unlink(staged.temporaryPath)
+    }
+
+    /// True when the shard file `basename` has a staged twin (the same inode) under a
+    /// temporary name of this host: a shard being sealed, or one whose commit never came.
+    /// `deadOnly`: only twins of processes that no longer exist count.
+    public func hasStagedTwin(_ basename: String, deadOnly: Bool) -> Bool {
+        guard let id = Self.fileID(path + "/" + basename) else { return false }
+        for name in temporaryFiles() where name.hasPrefix(".shard.") {
+            if deadOnly && !Self.isDeadLocal(name) { continue }
+            if Self.fileID(path + "/" + name) == id { return true }
+        }
+        return false
+    }
+
+    struct FileID: Equatable { var device: UInt64; var inode: UInt64 }
+    static func fileID(_ path: String) -> FileID? {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// True when the temporary file `name` belongs to a process of this host that no longer exists.
+    static func isDeadLocal(_ name: String) -> Bool {
+        let parts = name.split(separator: ".")   // shard or index, host, pid, nonce, tmp
+        guard parts.count == 5, String(parts[1]) == host, let pid = Int32(parts[2]) else { return false }
+        return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
     }
 
     /// Replaces `index.json` by the index of these entries, each the JSON text of an
@@ -79,12 +134,8 @@ public struct MDSDirectory: Sendable {
     @discardableResult
     public func removeDeadTemporaries() -> [String] {
         var removed: [String] = []
-        for name in temporaryFiles() {
-            let parts = name.split(separator: ".")   // shard or index, host, pid, nonce, tmp
-            guard parts.count == 5, String(parts[1]) == Self.host, let pid = Int32(parts[2]) else { continue }
-            if pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH {
-                if unlink(path + "/" + name) == 0 { removed.append(name) }
-            }
+        for name in temporaryFiles() where Self.isDeadLocal(name) {
+            if unlink(path + "/" + name) == 0 { removed.append(name) }
         }
         return removed
     }

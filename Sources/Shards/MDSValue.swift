@@ -84,7 +84,13 @@ public struct MDSArray: Equatable, Sendable {
             shape.append(axis)
             position += width
         }
-        let expected = shape.reduce(1, *) * dtype.itemSize
+        // A shard is often somebody else's file: an 8-byte axis can be negative or overflow the product.
+        var expected = dtype.itemSize
+        for axis in shape {
+            let (product, overflow) = expected.multipliedReportingOverflow(by: axis)
+            guard axis >= 0, !overflow else { throw MDSFormatError.value("an ndarray of impossible shape \(shape)") }
+            expected = product
+        }
         guard bytes.endIndex - position == expected else {
             throw MDSFormatError.value("an ndarray of shape \(shape) (\(dtype.rawValue)) needs \(expected) bytes, has \(bytes.endIndex - position)")
         }

@@ -20,6 +20,8 @@ public enum VideoError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidRequest(path: String, message: String)
     /// Writing a video failed.
     case encoding(path: String, message: String)
+    /// The file is not the one that was ingested (its size or modification time differ).
+    case changedSinceIngest(path: String, message: String)
 
     /// A short machine-readable cause: the manifest's `error_kind`.
     public var kind: String {
@@ -33,6 +35,7 @@ public enum VideoError: Error, Equatable, Sendable, CustomStringConvertible {
         case .corrupt: return "corrupt"
         case .invalidRequest: return "invalid-request"
         case .encoding: return "encoding-failed"
+        case .changedSinceIngest: return "changed-since-ingest"
         }
     }
 
@@ -40,7 +43,7 @@ public enum VideoError: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .unreadable(let p, _), .empty(let p), .notMediaFile(let p, _), .noVideoStream(let p),
              .unsupportedCodec(let p, _), .truncated(let p, _), .corrupt(let p, _, _),
-             .invalidRequest(let p, _), .encoding(let p, _):
+             .invalidRequest(let p, _), .encoding(let p, _), .changedSinceIngest(let p, _):
             return p
         }
     }
@@ -58,6 +61,8 @@ public enum VideoError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(p): corrupt stream (\(m))"
         case .invalidRequest(let p, let m): return "\(p): \(m)"
         case .encoding(let p, let m): return "\(p): cannot write video (\(m))"
+        case .changedSinceIngest(let p, let m):
+            return "\(p): the file changed since it was ingested (\(m)); its labels would not match its recorded hash. Ingest it again into a new manifest"
         }
     }
 }

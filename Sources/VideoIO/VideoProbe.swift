@@ -26,24 +26,19 @@ final class Demuxer {
     init(path: String) throws {
         FFmpegLog.install()
         self.path = path
-        var attributes: [FileAttributeKey: Any]
-        do { attributes = try FileManager.default.attributesOfItem(atPath: path) } catch {
-            throw VideoError.unreadable(path: path, message: FileManager.default.fileExists(atPath: path)
-                                        ? "permission denied or not a regular file" : "no such file")
-        }
-        if (attributes[.type] as? FileAttributeType) == .typeDirectory {
-            throw VideoError.unreadable(path: path, message: "is a directory")
-        }
-        if (attributes[.size] as? NSNumber)?.int64Value == 0 { throw VideoError.empty(path: path) }
+        if let refusal = LocalInput.refusal(path) { throw refusal }
 
         FFmpegLog.reset()
         var context: UnsafeMutablePointer<AVFormatContext>? = nil
-        var status = avformat_open_input(&context, path, nil, nil)
+        var status = LocalInput.open(path, &context)
         guard status >= 0, let context else {
             let message = FFmpegLog.message(for: status)
             if Demuxer.startsLikeMP4(path) {
                 // An MP4 whose index never got written: the file was cut off (or its writer died).
                 throw VideoError.truncated(path: path, message: "an MP4 without its index (\(message)); the file was cut off before its end")
+            }
+            if let format = FFmpegLog.refusedFormat() {
+                throw VideoError.notMediaFile(path: path, message: "a '\(format)' file, which can name other files or URLs; only self-contained local video files are read")
             }
             throw VideoError.notMediaFile(path: path, message: message)
         }

@@ -111,13 +111,16 @@ final class ShardsStageTests: XCTestCase {
     func testCrashLeftoversAreRemovedAndAForeignDirectoryIsRefused() throws {
         let (manifest, definition) = try ingest(Self.yaml())
         let output = try ShardOutput(path: directory + "/out", manifest: manifest)
-        // What a crash leaves: a published file whose transaction never committed, and a
+        // What a crash leaves: a published file whose transaction never committed (with
+        // its staged twin, the same inode, under a dead process's temporary name), and a
         // temporary file of a process that is gone.
-        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory + "/out/shard.00000.mds.zstd"))
         let exited = Process()
         exited.executableURL = URL(fileURLWithPath: "/bin/true")
         try exited.run(); exited.waitUntilExit()
         let host = ProcessInfo.processInfo.hostName.replacingOccurrences(of: ".", with: "_")
+        let twin = "\(directory!)/out/.shard.\(host).\(exited.processIdentifier).8.tmp"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: twin))
+        XCTAssertEqual(link(twin, directory + "/out/shard.00000.mds.zstd"), 0)
         try Data([4]).write(to: URL(fileURLWithPath: "\(directory!)/out/.shard.\(host).\(exited.processIdentifier).9.tmp"))
         _ = try StageRunner(manifest: manifest, pipeline: definition, runId: nil, output: output).run()
         XCTAssertTrue(output.directory.temporaryFiles().isEmpty)
