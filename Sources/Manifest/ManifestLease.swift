@@ -5,7 +5,8 @@
 // release, renew) is conditional on that token, so a worker whose lease expired and was
 // taken over cannot overwrite the newer claim: it gets ManifestError.leaseLost instead.
 //
-// Attempts count the times a task was begun. A task whose lease expired (its worker died
+// Attempts count the times a task was begun, or was claimed and its lease expired before
+// it began (the worker died in between). A task whose lease expired (its worker died
 // or hung) after max_attempts starts ends `failed`, and so does one that failed that many
 // times; a permanent error fails it at once. A failed clip never blocks the others.
 
@@ -212,6 +213,17 @@ extension ManifestDatabase {
                 if (row["state"] as String) == "running" {
                     // The lease expired: its worker died or hung. An attempt whose sample was
                     // waiting in the worker's open shard is not counted (ManifestLease.park).
+                    // A worker that died after claiming but before beginning this task used
+                    // an attempt too (else such a clip is claimed again without bound).
+                    try db.execute(sql: """
+                        INSERT INTO task_attempts (task_id, attempt, lease_owner, lease_token, run_id, started_at, ended_at, outcome, error)
+                        SELECT id, attempts + 1, lease_owner, lease_token, NULL, ?2, ?2, 'expired', 'lease expired before the task began'
+                        FROM tasks WHERE id = ?1 AND lease_token IS NOT NULL AND lease_owner IS NOT NULL
+                          AND NOT EXISTS (SELECT 1 FROM task_attempts a WHERE a.task_id = ?1 AND a.lease_token = tasks.lease_token)
+                        """, arguments: [taskId, now])
+                    if db.changesCount == 1 {
+                        try db.execute(sql: "UPDATE tasks SET attempts = attempts + 1 WHERE id = ?", arguments: [taskId])
+                    }
                     try db.execute(sql: """
                         UPDATE tasks SET attempts = attempts - 1
                         WHERE id = ?1 AND attempts > 0 AND EXISTS (SELECT 1 FROM task_attempts a WHERE a.task_id = ?1

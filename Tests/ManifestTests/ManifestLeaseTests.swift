@@ -105,6 +105,23 @@ final class ManifestLeaseTests: ManifestTestCase {
         XCTAssertTrue(status.failures[0].error.contains("lease expired"), status.failures[0].error)
     }
 
+    /// Issue 17, finding 8: a worker that dies after claiming a clip but before beginning its
+    /// task used an attempt, so such a clip ends failed instead of being claimed without bound.
+    func testAWorkerThatDiesBeforeBeginningUsesAnAttempt() throws {
+        try addSources(1, clips: 1, maxAttempts: 3)
+        for round in 1...3 {
+            let lease = try XCTUnwrap(try manifest.claim(owner: LeaseOwner()), "claim \(round)")
+            try expire(lease)
+        }
+        XCTAssertNil(try manifest.claim(owner: LeaseOwner()), "three claims that never began are three attempts")
+        XCTAssertEqual(try taskStates(), ["failed": 1, "pending": 2])
+        let task = try manifest.read { try Row.fetchOne($0, sql: "SELECT attempts, failure_cause, error FROM tasks WHERE stage = 'a'")! }
+        XCTAssertEqual(task["attempts"] as Int, 3)
+        XCTAssertEqual(task["failure_cause"] as String?, "worker-died")
+        let outcomes = try manifest.read { try String.fetchAll($0, sql: "SELECT error FROM task_attempts ORDER BY id") }
+        XCTAssertEqual(outcomes, Array(repeating: "lease expired before the task began", count: 3))
+    }
+
     func testSkipEndsTheClipWithTheReason() throws {
         try addSources(1, clips: 1)
         let lease = try XCTUnwrap(try manifest.claim(owner: LeaseOwner()))
