@@ -1,7 +1,9 @@
 // The SQLite manifest that coordinates a labelling run: one file, opened by every worker
 // process on a host. WAL journal (readers never block the writer), a busy timeout (a
 // writer waits for another instead of failing), and every write in BEGIN IMMEDIATE, so
-// two workers never both read a task as free and then both take it.
+// two workers never both read a task as free and then both take it. Nothing is written
+// to a file that is not a manifest (ManifestIdentity, checked before the WAL switch), a
+// read-only open writes nothing beside the file (ReadOnlyOpening).
 
 import Foundation
 import GRDB
@@ -11,7 +13,8 @@ public final class ManifestDatabase: @unchecked Sendable {
     let queue: DatabaseQueue
 
     /// Opens (creating if needed) the manifest at `path` and brings its schema up to date.
-    /// Refuses a manifest on a network file system unless PSEUDOTRACK_ALLOW_NETWORK_FS=1.
+    /// Refuses a manifest on a network file system unless PSEUDOTRACK_ALLOW_NETWORK_FS=1, and
+    /// a file that is not a manifest (not SQLite, or somebody else's database).
     public init(path: String, readOnly: Bool = false, busyTimeout: TimeInterval = 120) throws {
         self.path = path
         if !readOnly, ProcessInfo.processInfo.environment["PSEUDOTRACK_ALLOW_NETWORK_FS"] != "1",
@@ -29,14 +32,21 @@ public final class ManifestDatabase: @unchecked Sendable {
         if readOnly && !FileManager.default.fileExists(atPath: path) {
             throw ManifestError.invalid("\(path): no such manifest")
         }
+        // Before anything is written (the WAL switch included): is this file ours?
+        try ManifestIdentity.check(path: path)
+        let migrator = try ManifestSchema.migrator()
         do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch {
+            queue = try DatabaseQueue(path: readOnly ? try ReadOnlyOpening.sqliteName(for: path) : path, configuration: configuration)
+        } catch let error as ManifestError { throw error } catch {
             throw ManifestError.incompatible(path: path, message: "\(error)")
         }
-        let migrator = try ManifestSchema.migrator()
         if readOnly {
-            let (applied, superseded) = try queue.read { (try migrator.appliedIdentifiers($0), try migrator.hasBeenSuperseded($0)) }
+            let applied: Set<String>, superseded: Bool
+            do {
+                (applied, superseded) = try queue.read { (try migrator.appliedIdentifiers($0), try migrator.hasBeenSuperseded($0)) }
+            } catch {
+                throw ManifestError.incompatible(path: path, message: "cannot be read: \(error)")
+            }
             if applied.isEmpty { throw ManifestError.incompatible(path: path, message: "no PseudoTrack schema") }
             if superseded { throw ManifestError.incompatible(path: path, message: "written by a newer PseudoTrack; upgrade the engine") }
         } else {
