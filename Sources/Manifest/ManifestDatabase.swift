@@ -3,7 +3,8 @@
 // writer waits for another instead of failing), and every write in BEGIN IMMEDIATE, so
 // two workers never both read a task as free and then both take it. Nothing is written
 // to a file that is not a manifest (ManifestIdentity, checked before the WAL switch), a
-// read-only open writes nothing beside the file (ReadOnlyOpening).
+// read-only open writes nothing beside the file (ReadOnlyOpening), and a writable open
+// closes the runs whose process is gone without recording how they ended (RunRecord).
 
 import Foundation
 import GRDB
@@ -58,6 +59,7 @@ public final class ManifestDatabase: @unchecked Sendable {
             } catch let error as ManifestError { throw error } catch {
                 throw ManifestError.incompatible(path: path, message: "\(error)")
             }
+            try closeRunsOfGoneProcesses()
         }
     }
 

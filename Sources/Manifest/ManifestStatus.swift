@@ -23,12 +23,14 @@ public struct ManifestStatus: Codable, Sendable {
         public var startedAt: Double
         public var endedAt: Double?
         public var endState: String?
+        /// Why the run ended as it did, when it could not record that itself (0007).
+        public var endCause: String?
         public var clipsDone: Int
         public var framesDone: Int
         public var clipsPerSecond: Double
         public var framesPerSecond: Double
         enum CodingKeys: String, CodingKey {
-            case id, command, workers, startedAt = "started_at", endedAt = "ended_at", endState = "end_state",
+            case id, command, workers, startedAt = "started_at", endedAt = "ended_at", endState = "end_state", endCause = "end_cause",
                  clipsDone = "clips_done", framesDone = "frames_done", clipsPerSecond = "clips_per_second",
                  framesPerSecond = "frames_per_second"
         }
@@ -164,7 +166,7 @@ extension ManifestDatabase {
             if let run = try RunRecord.fetchOne(db, sql: "SELECT * FROM runs WHERE command = 'run' ORDER BY id DESC LIMIT 1") {
                 let elapsed = max(1e-9, (run.endedAt ?? run.updatedAt ?? Date().timeIntervalSince1970) - run.startedAt)
                 status.lastRun = ManifestStatus.LastRun(id: run.id!, command: run.command, workers: run.workers,
-                                                        startedAt: run.startedAt, endedAt: run.endedAt, endState: run.endState,
+                                                        startedAt: run.startedAt, endedAt: run.endedAt, endState: run.endState, endCause: run.endCause,
                                                         clipsDone: run.clipsDone, framesDone: run.framesDone,
                                                         clipsPerSecond: Double(run.clipsDone) / elapsed,
                                                         framesPerSecond: Double(run.framesDone) / elapsed)

@@ -52,6 +52,7 @@ struct Status: ParsableCommand {
         if let r = status.lastRun {
             print(String(format: "last run #%lld: %@, %d clips, %d frames, %.2f clips/s, %.1f frames/s, %d worker(s)",
                          r.id, r.endState ?? "running or killed", r.clipsDone, r.framesDone, r.clipsPerSecond, r.framesPerSecond, r.workers))
+            if let cause = r.endCause { print("  \(cause)") }
         }
     }
 }

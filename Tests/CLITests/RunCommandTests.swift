@@ -69,7 +69,10 @@ final class RunCommandTests: CommandLineTestCase {
         try assertEveryClipFinishedExactlyOnce(clips: clips)
         XCTAssertLessThanOrEqual(try count("SELECT COUNT(*) FROM task_attempts WHERE outcome = 'expired'"), 2,
                                  "at most the task in flight at each kill was redone")
-        XCTAssertEqual(try count("SELECT COUNT(*) FROM runs WHERE command = 'run' AND end_state IS NULL"), 2, "the killed runs")
+        XCTAssertEqual(try count("SELECT COUNT(*) FROM runs WHERE command = 'run' AND end_state IS NULL"), 0,
+                       "the next open closed the killed runs")
+        XCTAssertEqual(try count("SELECT COUNT(*) FROM runs WHERE command = 'run' AND end_state = 'interrupted' AND end_cause LIKE '%ended without recording%'"), 2,
+                       "the killed runs, with the cause")
     }
 
     func testSIGTERMStopsClaimingReleasesAndExitsResumable() throws {
