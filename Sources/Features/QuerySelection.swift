@@ -141,26 +141,26 @@ public final class QuerySelector {
             let quota = (c.count - out.count + chosen.count - k - 1) / (chosen.count - k)
             var suppression = PointSuppression(minDistance: c.minDistance)
             for p in carried { suppression.block(p) }
-            // SIFT strongest first under suppression, then corners when SIFT gives fewer.
             var taken: [Query] = []
+            /// Takes `query` if it is free of the suppression and trackable.
+            func offer(_ query: Query) {
+                let p = SIMD2(query.x, query.y)
+                guard suppression.isFree(p),
+                      StructureTensor.minEigenvalue(image, x: p.x, y: p.y, radius: c.trackabilityRadius) >= c.minEigenvalue else { return }
+                suppression.block(p)
+                taken.append(query)
+            }
+            // SIFT strongest first, then corners when SIFT gives fewer.
             for keypoint in sift.detect(image).filter({ inside($0.x, $0.y, image) }).sorted(by: { $0.response > $1.response }) {
                 guard taken.count < quota else { break }
-                let p = SIMD2(keypoint.x, keypoint.y)
-                guard suppression.isFree(p),
-                      StructureTensor.minEigenvalue(image, x: p.x, y: p.y, radius: c.trackabilityRadius) >= c.minEigenvalue else { continue }
-                suppression.block(p)
-                taken.append(Query(t: t, x: p.x, y: p.y, sigma: keypoint.sigma, orientation: keypoint.orientation,
-                                  response: keypoint.response, source: .sift))
+                offer(Query(t: t, x: keypoint.x, y: keypoint.y, sigma: keypoint.sigma, orientation: keypoint.orientation,
+                            response: keypoint.response, source: .sift))
             }
             if taken.count < quota {
                 for corner in ShiTomasiCorners.detect(image, blockRadius: c.cornerRadius, minEigenvalue: c.minEigenvalue, border: c.border) {
                     guard taken.count < quota else { break }
-                    let p = SIMD2(corner.x, corner.y)
-                    guard suppression.isFree(p),
-                          StructureTensor.minEigenvalue(image, x: p.x, y: p.y, radius: c.trackabilityRadius) >= c.minEigenvalue else { continue }
-                    suppression.block(p)
-                    taken.append(Query(t: t, x: p.x, y: p.y, sigma: Float(c.cornerRadius), orientation: 0,
-                                      response: corner.score, source: .shiTomasi))
+                    offer(Query(t: t, x: corner.x, y: corner.y, sigma: Float(c.cornerRadius), orientation: 0,
+                                response: corner.score, source: .shiTomasi))
                 }
             }
             out += taken

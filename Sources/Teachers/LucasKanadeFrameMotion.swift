@@ -2,8 +2,8 @@
 // points are followed frame to frame from one clip frame to another, with the teachers'
 // window and levels, and a point is lost where a step fails or its window residual
 // exceeds `maxResidual` grey levels (the klt teachers' bound). No forward–backward check:
-// a wrongly followed point only keeps a candidate from being chosen, or ranks it, and the
-// check would double the cost. Each frame's pyramid is built once, when first needed.
+// a wrongly followed point only keeps a candidate from being chosen, and the check would
+// double the cost. Each frame's pyramid is built once, when first needed.
 
 import Features
 import Imaging
