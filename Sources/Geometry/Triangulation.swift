@@ -41,6 +41,21 @@ public enum Triangulation {
         return worst <= maxPixels ? (point, worst) : nil
     }
 
+    /// How far one pixel of error moves a point triangulated from `cameras`, in metres:
+    /// the largest pixel footprint at the point (depth / focal length) over the sine of the
+    /// widest angle between its rays. Rays that nearly agree in direction place a point
+    /// well in the image and badly in depth.
+    public static func metresPerPixel(_ point: SIMD3<Double>, cameras: [PinholeCamera]) -> Double {
+        var footprint = 0.0, widest = 0.0
+        let rays = cameras.map { c -> SIMD3<Double> in let d = point - c.centre; return d / (d * d).sum().squareRoot() }
+        for (k, c) in cameras.enumerated() {
+            let z = c.toCamera(point).z
+            footprint = max(footprint, z / c.K.rowMajor[0])
+            for j in 0..<k { widest = max(widest, (1 - min(1, abs((rays[j] * rays[k]).sum()))).magnitudeSine) }
+        }
+        return widest > 0 ? footprint / widest : .infinity
+    }
+
     /// P = K·[R|t], 12 values row-major.
     static func projection(_ c: PinholeCamera) -> [Double] {
         let e = c.extrinsicsRowMajor
@@ -58,4 +73,9 @@ public enum Triangulation {
         guard a.depth > 0, b.depth > 0 else { return nil }
         return (a.pixel, b.pixel)
     }
+}
+
+private extension Double {
+    /// sin θ from 1 − |cos θ|.
+    var magnitudeSine: Double { let c = 1 - self; return max(0, 1 - c * c).squareRoot() }
 }

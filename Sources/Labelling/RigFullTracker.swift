@@ -4,8 +4,10 @@
 //     2D label there has two trackers behind it; each query is placed in 3D at its query
 //     frame (lifted with its view's depth, or, in a view without depth, found in the
 //     other views by guided SIFT matching along its epipolar lines and triangulated:
-//     EpipolarCorrespondence, Triangulation), and every other view that sees it there
-//     (depth test, or its SIFT descriptor at the projection) tracks it from that frame
+//     EpipolarCorrespondence, Triangulation; an anchor of two views only must agree with
+//     its neighbours' anchors, AnchorNeighbourhood, or pass the fusion's motion test),
+//     and every other view that sees it there (depth test; without depth, the views
+//     that found it) tracks it from that frame
 //     with both the checker and the drawn teacher (when native); so a point hidden from
 //     its own camera is still followed by the cameras that see it. (A second round,
 //     seeding views that see a point's fused position only later, cost 60% more time for
@@ -24,6 +26,8 @@ public struct RigFullTracker {
     public var tracker: Teacher
     /// The drawn teacher, when it is native: it also tracks the points in the other views.
     public var teacher: Teacher?
+    /// The test a two-view anchor passes by agreeing with its neighbours' anchors.
+    public var neighbourhood = AnchorNeighbourhood()
 
     public init(fusion: MultiViewTrackFusion, tracker: Teacher, teacher: Teacher?) {
         self.fusion = fusion; self.tracker = tracker; self.teacher = teacher
@@ -46,40 +50,104 @@ public struct RigFullTracker {
         // in the others along its epipolar lines (EpipolarCorrespondence) and triangulated
         // (its anchor).
         var checks = Array(0..<n).map { (point: $0, view: queryViews[$0], query: queries[$0]) }
-        var anchors = [SIMD3<Double>?](repeating: nil, count: n)
+        var anchors = [(point: SIMD3<Double>, views: Int)?](repeating: nil, count: n)
+        var worlds = [SIMD3<Double>?](repeating: nil, count: n)
+        // The views that found a query of a view without depth: only they follow it.
+        var found = [Set<Int>?](repeating: nil, count: n)
+        var descriptors = [[Float]?](repeating: nil, count: n)
         let matcher = EpipolarCorrespondence()
+        let needsDescriptor = views.contains { $0.depth == nil }
         for (p, q) in queries.enumerated() {
             let home = queryViews[p], t = q.t
             let pixel = SIMD2(Double(q.x), Double(q.y))
-            let needsDescriptor = views.contains { $0.depth == nil }
             let descriptor = needsDescriptor ? matcher.descriptor(clipViews[home].grey[t], view: home, frame: t, at: SIMD2(q.x, q.y)) : nil
-            var world = MultiViewTrackFusion.lift(views[home], t: t, x: pixel.x, y: pixel.y)
-            if views[home].depth == nil, let descriptor {
-                var observations = [(camera: views[home].cameras[t], pixel: pixel)]
-                for w in views.indices where w != home {
-                    if let m = matcher.match(descriptor, pixel: pixel, camera: views[home].cameras[t], in: clipViews[w].grey[t],
-                                             view: w, frame: t, other: views[w].cameras[t]) {
-                        observations.append((views[w].cameras[t], SIMD2(Double(m.x), Double(m.y))))
-                    }
+            descriptors[p] = descriptor
+            guard views[home].depth == nil else { worlds[p] = MultiViewTrackFusion.lift(views[home], t: t, x: pixel.x, y: pixel.y); continue }
+            guard let descriptor else { continue }
+            var observations = [(view: home, camera: views[home].cameras[t], pixel: pixel)]
+            for w in views.indices where w != home {
+                if let m = matcher.match(descriptor, pixel: pixel, camera: views[home].cameras[t], in: clipViews[w].grey[t],
+                                         view: w, frame: t, other: views[w].cameras[t]) {
+                    observations.append((w, views[w].cameras[t], SIMD2(Double(m.x), Double(m.y))))
                 }
-                world = Triangulation.point(observations)?.point
-                anchors[p] = world
             }
-            guard let world else { continue }
+            if let anchor = Self.anchor(observations),
+               Triangulation.metresPerPixel(anchor.point, cameras: anchor.views.map { views[$0].cameras[t] }) <= fusion.configuration.maxMetresPerPixel {
+                worlds[p] = anchor.point
+                anchors[p] = (anchor.point, anchor.views.count)
+                found[p] = Set(anchor.views)
+            } else if let lifted = observations.dropFirst().lazy.compactMap({ o -> (SIMD3<Double>, Int)? in
+                // A match in a view with depth: its lift must lie on the query's ray.
+                guard let x = MultiViewTrackFusion.lift(views[o.view], t: t, x: o.pixel.x, y: o.pixel.y) else { return nil }
+                let (back, z) = views[home].cameras[t].project(x)
+                return z > 0 && ((back - pixel) * (back - pixel)).sum() <= 1.5 * 1.5 ? (x, o.view) : nil
+            }).first {
+                worlds[p] = lifted.0
+                anchors[p] = (lifted.0, 1)
+                found[p] = [lifted.1]
+            }
+        }
+        let agreeing = neighbourhood.agreeing(anchors: anchors, pixels: queries.map { SIMD2(Double($0.x), Double($0.y)) }, homes: queryViews,
+                                              cameras: views.map { $0.cameras[0] })
+        var verified = [Bool](repeating: false, count: n)
+        for (p, q) in queries.enumerated() {
+            let home = queryViews[p], t = q.t
+            if anchors[p] != nil { verified[p] = anchors[p]!.views != 2 || agreeing[p] }
+            guard let world = worlds[p] else { continue }
             for w in views.indices where w != home {
                 if views[w].depth != nil {
                     if let seenAt = seen(world, in: views[w], t: t) { checks.append((p, w, TeacherQuery(t: t, x: seenAt.x, y: seenAt.y, sigma: q.sigma))) }
-                } else if let descriptor {
+                } else if let descriptor = descriptors[p] {
                     let (projected, z) = views[w].cameras[t].project(world)
-                    guard z > 0, projected.x >= 0, projected.y >= 0, projected.x <= Double(views[w].width - 1), projected.y <= Double(views[w].height - 1),
-                          matcher.shows(descriptor, in: clipViews[w].grey[t], view: w, frame: t, at: projected) else { continue }
+                    guard z > 0, projected.x >= 0, projected.y >= 0, projected.x <= Double(views[w].width - 1), projected.y <= Double(views[w].height - 1) else { continue }
+                    if let found = found[p] {
+                        guard found.contains(w) else { continue }
+                    } else {
+                        guard matcher.shows(descriptor, in: clipViews[w].grey[t], view: w, frame: t, at: projected) else { continue }
+                    }
                     checks.append((p, w, TeacherQuery(t: t, x: Float(projected.x), y: Float(projected.y), sigma: q.sigma)))
                 }
             }
         }
         try check(checks, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
         return fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
-                           queryView: queryViews, frames: frames, anchors: anchors)
+                           queryView: queryViews, frames: frames,
+                           anchors: anchors.indices.map { p in anchors[p].map { (point: $0.point, views: $0.views, verified: verified[p]) } })
+    }
+
+    /// The query's position from its own view and the views that matched it along their
+    /// epipolar lines, triangulated (DLT, every reprojection within Triangulation's 1.5 px)
+    /// from all of them, else from the largest consistent subset that keeps the home view
+    /// (the smallest reprojection error among equals). Two views always triangulate,
+    /// whatever the match: an anchor of two is only a hypothesis, kept where it agrees with
+    /// its neighbours' anchors (AnchorNeighbourhood) or where the two views' tracks go on
+    /// meeting while the point moves (MultiViewTrackFusion). On ../shared/bench rigs
+    /// without depth every wrong track, 8-28 of 48-84 per rig, had a two-view anchor.
+    static func anchor(_ observations: [(view: Int, camera: PinholeCamera, pixel: SIMD2<Double>)]) -> (point: SIMD3<Double>, views: [Int])? {
+        guard observations.count >= 2 else { return nil }
+        let rays = observations.map { (camera: $0.camera, pixel: $0.pixel) }
+        if let (point, _) = Triangulation.point(rays) { return (point, observations.map(\.view)) }
+        var best: (point: SIMD3<Double>, views: [Int], error: Double)? = nil
+        for size in stride(from: observations.count - 1, through: 2, by: -1) {
+            for subset in Self.subsets(of: Array(1..<observations.count), size: size - 1) {
+                let members = [0] + subset
+                guard let (point, error) = Triangulation.point(members.map { rays[$0] }) else { continue }
+                if best == nil || error < best!.error { best = (point, members.map { observations[$0].view }, error) }
+            }
+            if let best { return (best.point, best.views) }
+        }
+        return nil
+    }
+
+    /// The subsets of `items` with `size` members, in lexicographic order.
+    static func subsets(of items: [Int], size: Int) -> [[Int]] {
+        guard size > 0 else { return [[]] }
+        guard items.count >= size else { return [] }
+        var out: [[Int]] = []
+        for (i, first) in items.enumerated() {
+            for rest in subsets(of: Array(items[(i + 1)...]), size: size - 1) { out.append([first] + rest) }
+        }
+        return out
     }
 
     /// Where view `view` sees `world` at frame `t` (inside the frame, at the depth it measures), if it does.

@@ -5,6 +5,10 @@
 //    `jumpFactor` × the clip's median frame-to-frame motion (and more than `minJumpMetres`)
 //    loses its label (a track that slid onto another surface for one frame);
 //  - short-track: fewer than `minFrames` labelled frames → the track is dropped.
+// Its statistics also say how the kept labels were made (MultiViewTrackFusion's source):
+// `labels_made` counts them (`depth`, `triangulated_K` from K views without depth) and
+// `label_source` [T][N'] gives each one's code (0 none, 1 depth, K triangulated), so a
+// user can filter labels by the evidence behind them from the sample's meta.quality.
 // Statistics follow LabelFilterStatistics' keys, so `status` sums both kinds of clip.
 
 import Foundation
@@ -53,7 +57,7 @@ public struct RigLabelFilter {
             for (k, p) in kept.enumerated() {
                 let i = f * n + p, o = f * kept.count + k
                 for c in 0..<3 { out.positions[3 * o + c] = tracks.positions[3 * i + c] }
-                out.valid[o] = tracks.valid[i]; out.confidence[o] = tracks.confidence[i]
+                out.valid[o] = tracks.valid[i]; out.confidence[o] = tracks.confidence[i]; out.source[o] = tracks.valid[i] ? tracks.source[i] : 0
             }
         }
         for v in 0..<tracks.views {
@@ -73,13 +77,21 @@ public struct RigLabelFilter {
         let statistics: [String: Any] = [
             "tracks_in": n, "tracks_out": kept.count, "labels_in": labelsIn, "labels_out": labelsOut,
             "visible_out": visibleOut, "occluded_out": labelsOut - visibleOut, "labels_removed": removed,
-            "tracks_removed": n - kept.count, "kind": "rig",
+            "tracks_removed": n - kept.count, "kind": "rig", "labels_made": Self.made(out.source),
+            "label_source": (0..<t).map { f in Array(out.source[(f * kept.count)..<((f + 1) * kept.count)]).map(Int.init) },
         ]
         return (out, kept, statistics)
     }
 
+    /// The kept labels by how they were made: `depth`, `triangulated_K` (K views).
+    static func made(_ source: [UInt8]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for s in source where s > 0 { counts[s == 1 ? "depth" : "triangulated_\(s)", default: 0] += 1 }
+        return counts
+    }
+
     private func clear(_ tracks: inout RigTracks3D, _ i: Int) {
-        tracks.valid[i] = false; tracks.confidence[i] = 0
+        tracks.valid[i] = false; tracks.confidence[i] = 0; tracks.source[i] = 0
         let t = tracks.frames, n = tracks.points, f = i / n, p = i % n
         for v in 0..<tracks.views { tracks.viewVisible[(v * t + f) * n + p] = false }
     }

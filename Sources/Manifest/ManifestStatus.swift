@@ -56,8 +56,11 @@ public struct ManifestStatus: Codable, Sendable {
     public struct Quality: Codable, Sendable {
         public var clips = 0, labelsIn = 0, labelsOut = 0, tracksIn = 0, tracksOut = 0
         public var removed: [String: Int] = [:]
+        /// Rig clips' 3D labels kept, by how they were made: `depth`, `triangulated_K` (K views).
+        public var made3D: [String: Int] = [:]
         enum CodingKeys: String, CodingKey {
             case clips, labelsIn = "labels_in", labelsOut = "labels_out", tracksIn = "tracks_in", tracksOut = "tracks_out", removed
+            case made3D = "labels_made_3d"
         }
     }
     public var quality = Quality()
@@ -138,6 +141,7 @@ extension ManifestDatabase {
                 status.quality.tracksIn += q["tracks_in"] as? Int ?? 0
                 status.quality.tracksOut += q["tracks_out"] as? Int ?? 0
                 for (rule, n) in q["labels_removed"] as? [String: Int] ?? [:] { status.quality.removed[rule, default: 0] += n }
+                for (how, n) in q["labels_made"] as? [String: Int] ?? [:] { status.quality.made3D[how, default: 0] += n }
             }
             if try db.tableExists("shards"), let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS shards, COALESCE(SUM(samples), 0) AS clips, COALESCE(SUM(raw_bytes), 0) AS raw,

@@ -35,6 +35,9 @@ struct Status: ParsableCommand {
             print("quality      \(q.clips) clips: \(q.labelsOut) of \(q.labelsIn) labels kept (" + String(format: "%.1f%%", share)
                   + "), \(q.tracksOut) of \(q.tracksIn) tracks")
             print("  removed by  " + q.removed.filter { $0.value > 0 }.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))
+            if !q.made3D.isEmpty {
+                print("  3D made by  " + q.made3D.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))
+            }
         }
         if !status.teachers.isEmpty {
             print("labelled by  " + status.teachers.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: "  "))

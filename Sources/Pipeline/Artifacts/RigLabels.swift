@@ -1,6 +1,8 @@
 // A rig clip's 3D labels as an artifact (format `tracks3d.v1+safetensors`): `tracks3d`
 // F32 [T, N, 3] world metres, `valid` U8 [T, N], `confidence` F32 [T, N], `tracks_views`
 // F32 [V, T, N, 2] stored pixels, `visibility_views` U8 [V, T, N], `query_view` I32 [N],
+// `label_source` U8 [T, N] (how each label was made: 0 none, 1 depth, K triangulated from
+// K views; absent in artifacts written before it, read as 0),
 // and, in the quality stage's `labels` artifact, `kept` I32 [N'] (the index of each kept
 // point among the queries). Metadata: the tracker's JSON (`tracker`) and the quality
 // statistics (`quality`).
@@ -25,6 +27,7 @@ struct RigLabels {
         bundle.set("tracks_views", tracks.viewPositions, shape: [v, t, n, 2])
         bundle.set("visibility_views", tracks.viewVisible.map { $0 ? UInt8(1) : 0 }, shape: [v, t, n])
         bundle.set("query_view", queryView.map { Int32($0) }, shape: [n])
+        bundle.set("label_source", tracks.source, shape: [t, n])
         if let kept { bundle.set("kept", kept.map { Int32($0) }, shape: [kept.count]) }
         bundle.metadata = metadata
         return bundle.encoded()
@@ -48,6 +51,7 @@ struct RigLabels {
         tracks.confidence = try bundle.floats("confidence")
         tracks.viewPositions = try bundle.floats("tracks_views")
         tracks.viewVisible = try bundle.bytes("visibility_views").map { $0 != 0 }
+        if bundle.shape("label_source") != nil { tracks.source = try bundle.bytes("label_source") }
         self.tracks = tracks
         queryView = try bundle.int32s("query_view").map(Int.init)
         kept = bundle.shape("kept") == nil ? nil : try bundle.int32s("kept").map(Int.init)
