@@ -18,6 +18,8 @@
 //   Manifest                       the SQLite manifest: schema, leases, artifacts, sealed shards
 //   Shards                         MDS training shards: encoding, writing, reading back
 //   Pipeline                       pipeline definitions, ingest, stages and the stage runner
+//   Overlay                        draws a clip's labels over its frames into an H.264 video (`render`)
+//   Report                         builds a run's static HTML report: SVG plots, a gallery of overlays, clip pages
 //   PseudoTrackCLI                 the `pseudotrack` command
 import PackageDescription
 
@@ -67,9 +69,11 @@ let package = Package(
                                "ArrayFiles", "Yams",
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
+        .target(name: "Overlay", dependencies: ["Imaging", "VideoIO", "Manifest", "Shards", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Report", dependencies: ["Overlay", "Manifest", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "PseudoTrackCLI",
                           dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers", "CPlatform",
-                                         "Evaluation", "ArrayFiles",
+                                         "Evaluation", "ArrayFiles", "Overlay", "Report",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
@@ -84,6 +88,8 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
         .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "ArrayFiles", "Shards"]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "Imaging", "VideoIO"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Overlay", "Manifest"]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

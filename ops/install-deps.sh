@@ -14,6 +14,7 @@ PACKAGES=(
   libssl-dev
   zlib1g-dev
   python3-venv
+  chromium chromium-driver fonts-dejavu-core
 )
 
 missing=()
