@@ -45,7 +45,9 @@ public struct ReportData: Sendable {
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT c.id, c.clip_index, c.frame_count, s.uri, s.kind, t.state, t.reason,
                        (SELECT json_extract(metadata, '$.teacher') FROM artifacts a WHERE a.clip_id = c.id AND a.name = 'tracks') AS teacher,
-                       l.metadata AS quality
+                       json_extract(l.metadata, '$.quality.tracks_in'), json_extract(l.metadata, '$.quality.tracks_out'),
+                       json_extract(l.metadata, '$.quality.labels_in'), json_extract(l.metadata, '$.quality.labels_out'),
+                       json_extract(l.metadata, '$.quality.checker'), json_extract(l.metadata, '$.quality.labels_removed')
                 FROM clips c JOIN sources s ON s.id = c.source_id
                 LEFT JOIN (SELECT clip_id,
                                   CASE WHEN SUM(state = 'failed') > 0 THEN 'failed' WHEN SUM(state = 'skipped') > 0 THEN 'skipped'
@@ -56,19 +58,11 @@ public struct ReportData: Sendable {
                 LEFT JOIN artifacts l ON l.clip_id = c.id AND l.name = 'labels'
                 ORDER BY c.id
                 """)
+            // Columns by position, the quality stage's counts through json_extract: no JSON parsed here.
             while let row = try cursor.next() {
-                var clip = ClipRow(id: row["id"], source: row["uri"], kind: row["kind"], clipIndex: row["clip_index"],
-                                   frames: row["frame_count"], state: row["state"] ?? "done", teacher: row["teacher"], reason: row["reason"])
-                if let text: String = row["quality"], let q = (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["quality"] as? [String: Any] {
-                    clip.tracksIn = q["tracks_in"] as? Int; clip.tracksOut = q["tracks_out"] as? Int
-                    clip.labelsIn = q["labels_in"] as? Int; clip.labelsOut = q["labels_out"] as? Int
-                    clip.checker = q["checker"] as? String
-                    if let removed = q["labels_removed"],
-                       let data = try? JSONSerialization.data(withJSONObject: removed, options: [.sortedKeys]) {
-                        clip.removedJSON = String(decoding: data, as: UTF8.self)
-                    }
-                }
-                clips.append(clip)
+                clips.append(ClipRow(id: row[0], source: row[3], kind: row[4], clipIndex: row[1], frames: row[2],
+                                     state: row[5] ?? "done", teacher: row[7], checker: row[12], tracksIn: row[8], tracksOut: row[9],
+                                     labelsIn: row[10], labelsOut: row[11], removedJSON: row[13], reason: row[6]))
             }
             let stageTimes = try Row.fetchAll(db, sql: """
                 SELECT stage, COUNT(*) AS n, COALESCE(SUM(seconds), 0) AS s FROM tasks
