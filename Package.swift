@@ -57,7 +57,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
-        .target(name: "Teachers", dependencies: ["Imaging", "Features", "ImagingKernels", "ImagingKernelsAVX2"],
+        .target(name: "Teachers", dependencies: ["Imaging", "Features"],
                 // Square roots that do not set errno, so that SIMD vectors' are vectorised.
                 swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "Geometry", dependencies: ["COpenBLAS"]),
@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "PipelineDefinitionTests", dependencies: ["PipelineDefinition", "Features", "Teachers", "Labelling", "Yams"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PipelineDefinition"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Manifest", "Shards", "VideoIO", "Imaging",
-                                                         "Synthetic", "Seeding", "Teachers", "Features", "Geometry", "ArrayFiles",
+                                                         "Synthetic", "Seeding", "Teachers", "Features", "Geometry", "ArrayFiles", "Compression",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
         .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "ArrayFiles", "Shards"]),
