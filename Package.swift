@@ -18,6 +18,7 @@
 //   Manifest                       the SQLite manifest: schema, leases, artifacts, sealed shards
 //   Shards                         MDS training shards: encoding, writing, reading back
 //   Pipeline                       pipeline definitions, ingest, stages and the stage runner
+//   Cluster                        a corpus split into partitions across cluster tasks: partition keys, manifest copies and restores, the merged index
 //   PseudoTrackCLI                 the `pseudotrack` command
 import PackageDescription
 
@@ -67,8 +68,10 @@ let package = Package(
                                "ArrayFiles", "Yams",
                                .product(name: "Logging", package: "swift-log")],
                 resources: [.process("Resources/Pipelines")]),
+        .target(name: "Cluster",
+                dependencies: ["Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers", "CPlatform",
+                          dependencies: ["Pipeline", "Cluster", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers", "CPlatform",
                                          "Evaluation", "ArrayFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
         .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "ArrayFiles", "Shards"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]
