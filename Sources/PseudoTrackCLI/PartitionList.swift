@@ -1,6 +1,6 @@
 import ArgumentParser
 import Cluster
-import Pipeline
+import Ingest
 
 struct PartitionList: ParsableCommand {
     static let configuration = CommandConfiguration(

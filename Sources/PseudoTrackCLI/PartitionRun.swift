@@ -8,8 +8,10 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Ingest
 import Manifest
 import Pipeline
+import PipelineDefinition
 
 struct PartitionRun: ParsableCommand {
     static let configuration = CommandConfiguration(
