@@ -13,7 +13,8 @@ struct Render: ParsableCommand {
         Each track has the colour of its query's position, the same in every frame, and a \
         short trail; a seen label is a filled disc, an occlusion label a hollow ring. With \
         --show removed, the labels the quality stage removed are faint rings marked with the \
-        letter of their rule (spelled out in the corner). The corner also gives the frame, \
+        letter of their rule (spelled out in the corner; this needs the clip's artifacts, which \
+        sealing drops unless the run had --keep-artifacts). The corner also gives the frame, \
         the teacher and the checker. A rig clip shows its views tiled. Clip ids are those of \
         `pseudotrack report` and of the manifest; sample K counts across the shards of DIR \
         in index.json order, from 0.
@@ -44,7 +45,9 @@ struct Render: ParsableCommand {
     func run() throws {
         let overlay: OverlayClip
         if let manifest, let clip {
-            overlay = try ManifestClipSource.load(try ManifestDatabase(path: manifest, readOnly: true), clip: clip)
+            let database = try ManifestDatabase(path: manifest, readOnly: true)
+            // Removed labels are only in the manifest's artifacts; kept ones are in the shard sample too.
+            overlay = show.contains(.removed) ? try ManifestClipSource.load(database, clip: clip) : try SealedClipSource.load(database, clip: clip)
         } else {
             overlay = try ShardSampleSource.load(directory: out!, sample: sample!)
         }

@@ -18,7 +18,7 @@ struct ReportCommand: ParsableCommand {
         """)
 
     @OptionGroup var manifestOptions: ManifestOptions
-    @Option(help: "The shard directory of the run (the --out of `pseudotrack run`): gallery clips whose source videos are gone are drawn from their shard samples.") var out: String?
+    @Option(help: "The run's shard directory (the --out of `pseudotrack run`), when it has moved since the run: sealed clips are drawn from their shard samples.") var out: String?
     @Option(help: "The directory to write the report into (created if needed).") var to: String
     @Option(help: "Clips in the gallery.") var gallery: Int = 24
     @Option(help: "Clips per page of the clip table.") var pageSize: Int = 1000

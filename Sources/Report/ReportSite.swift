@@ -7,6 +7,8 @@
 // and drawn (in parallel), so the build's cost grows with the clip count only through the
 // manifest's queries and the table pages. A gallery clip that cannot be drawn (its source
 // moved, its artifacts damaged) gets a card saying why; the rest of the site is built.
+// Sealed clips whose artifacts the manifest dropped are drawn from their shard samples
+// (kept labels only: removed ones show when the run kept its artifacts).
 
 import Dispatch
 import Foundation
@@ -20,7 +22,7 @@ public struct ReportOptions: Sendable {
     /// The longer side of the gallery's videos, pixels.
     public var videoSide = 384
     public var threads = ProcessInfo.processInfo.activeProcessorCount
-    /// The run's shard directory: a gallery clip whose source videos cannot be read is drawn from its shard sample.
+    /// The run's shard directory, when it is no longer where the manifest recorded it (SealedClipSource).
     public var shardDirectory: String? = nil
     public init() {}
 }
@@ -60,11 +62,7 @@ public struct ReportSite {
         let work = { (k: Int) in
             let clip = gallery[k]
             do {
-                let overlay: OverlayClip
-                do { overlay = try ManifestClipSource.load(manifest, clip: clip.id) } catch {
-                    guard let shards = options.shardDirectory, let k = try sampleIndex(clip: clip.id, directory: shards) else { throw error }
-                    overlay = try ShardSampleSource.load(directory: shards, sample: k)
-                }
+                let overlay = try SealedClipSource.load(manifest, clip: clip.id, directory: options.shardDirectory)
                 try OverlayVideo.write(OverlayRenderer(clip: overlay, style: style), to: "\(directory)/media/\(clip.id).mp4",
                                        poster: "\(directory)/media/\(clip.id).jpg")
             } catch {
@@ -97,20 +95,6 @@ public struct ReportSite {
         summary.pages = pages
         summary.secondsWriting = lap()
         return summary
-    }
-
-    /// The position of `clip`'s sample among all samples of the shard directory (index.json order), or nil.
-    func sampleIndex(clip: Int64, directory: String) throws -> Int? {
-        let path = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath().path
-        return try manifest.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT ss.sample_index, sh.shard_index FROM shard_samples ss JOIN shards sh ON sh.id = ss.shard_id
-                WHERE ss.clip_id = ? AND sh.directory = ?
-                """, arguments: [clip, path]) else { return nil }
-            let before = try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(samples), 0) FROM shards WHERE directory = ? AND shard_index < ?",
-                                          arguments: [path, row["shard_index"] as Int]) ?? 0
-            return before + (row["sample_index"] as Int)
-        }
     }
 
     func write(_ text: String, to path: String) throws {

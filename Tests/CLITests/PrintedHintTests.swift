@@ -50,9 +50,14 @@ final class PrintedHintTests: CommandLineTestCase {
         let status = try run(["status", "--manifest", manifest])
         XCTAssertTrue(status.stdout.hasPrefix("sources 1 total"), status.stdout)
 
-        let rendered = try run(["render", "--manifest", manifest, "--clip", "1", "--show", "removed", "--to", directory + "/clip.mp4"])
+        // Sealing dropped the clip's artifacts: its kept labels are drawn from its shard sample,
+        // its removed ones cannot be, and the error says how to keep them.
+        let rendered = try run(["render", "--manifest", manifest, "--clip", "1", "--to", directory + "/clip.mp4"])
         XCTAssertEqual(rendered.status, 0, rendered.stderr)
         XCTAssertTrue(rendered.stdout.contains("48 frames"), rendered.stdout)
+        let removed = try run(["render", "--manifest", manifest, "--clip", "1", "--show", "removed", "--to", directory + "/removed.mp4"])
+        XCTAssertEqual(removed.status, 1)
+        XCTAssertTrue(removed.stderr.contains("--keep-artifacts"), removed.stderr)
         let sample = try run(["render", "--out", out, "--sample", "0", "--to", directory + "/sample.mp4"])
         XCTAssertEqual(sample.status, 0, sample.stderr)
         let wrong = try run(["render", "--out", out, "--sample", "5", "--to", directory + "/none.mp4"])
