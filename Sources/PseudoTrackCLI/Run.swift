@@ -10,6 +10,7 @@ import Foundation
 import GRDB
 import Manifest
 import Pipeline
+import PipelineDefinition
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(

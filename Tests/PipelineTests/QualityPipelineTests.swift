@@ -1,6 +1,8 @@
 import Imaging
+import Ingest
 import Manifest
 import Pipeline
+import PipelineDefinition
 import Shards
 import Synthetic
 import VideoIO

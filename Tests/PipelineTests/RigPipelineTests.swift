@@ -1,7 +1,9 @@
 import Foundation
 import Geometry
+import Ingest
 import Manifest
 import Pipeline
+import PipelineDefinition
 import Shards
 import Synthetic
 import VideoIO
