@@ -7,7 +7,6 @@
 import ArgumentParser
 import CPlatform
 import Foundation
-import GRDB
 import Manifest
 import Pipeline
 import PipelineDefinition
@@ -36,6 +35,8 @@ struct Run: ParsableCommand {
     @Option(help: "Largest pipeline YAML accepted, in bytes.") var maxPipelineBytes: Int = InputLimits().maxPipelineBytes
     @Flag(help: "Start the workers asked for even when their estimated memory exceeds the machine's.")
     var ignoreMemoryEstimate = false
+    @Flag(help: "Keep every stage's artifacts in the manifest after their clip is sealed (by default only their sizes, checksums and metadata stay).")
+    var keepArtifacts = false
     @Option(help: .hidden) var runId: Int64?
 
     static let interruptedExitCode: Int32 = 75
@@ -51,6 +52,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        if keepArtifacts { setenv("PSEUDOTRACK_KEEP_ARTIFACTS", "1", 1) }   // the worker processes inherit it
         let manifest = try manifestOptions.open()
         guard try manifest.pipeline() != nil else {
             throw ValidationError("\(manifestOptions.manifest): nothing ingested yet; run `pseudotrack ingest` first")
@@ -106,9 +108,7 @@ struct Run: ParsableCommand {
         reporter.stop()
         signals.cancel()
         let interrupted = stop.isSet
-        let totals = try manifest.read { db in
-            try Row.fetchOne(db, sql: "SELECT clips_done, frames_done FROM runs WHERE id = ?", arguments: [record.id!])
-        }
+        let totals = try manifest.run(id: record.id!)
         let (unfinished, failedOther, examples) = try manifest.unfinishedAndFailedByOtherCauses()
         var problems: [String] = []
         if let failure { problems.append("\(failure)") }
@@ -124,7 +124,7 @@ struct Run: ParsableCommand {
         }
         let state = interrupted && failure == nil ? "interrupted" : (problems.isEmpty ? "finished" : "failed")
         try manifest.end(run: record.id!, state: state,
-                         clipsDone: totals?["clips_done"] ?? 0, framesDone: totals?["frames_done"] ?? 0)
+                         clipsDone: totals?.clipsDone ?? 0, framesDone: totals?.framesDone ?? 0)
         if let failure { throw failure }
         let status = try manifest.status(failureLimit: 0)
         let c = status.clips

@@ -27,7 +27,7 @@ public struct QualityStage: Stage {
         let (teacher, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
         if let rig = input.artifacts["tracks3d"] { return try runRig(rig, queries: queries, teacherJSON: teacherJSON) }
         guard let check = input.artifacts["tracks.check"] else {
-            throw ManifestError.invalid("quality: clip \(input.clip.id ?? 0) has neither tracks.check nor tracks3d from the full tracker")
+            throw StageError.inconsistent("clip \(input.clip.id ?? 0) has neither tracks.check nor tracks3d from the full tracker")
         }
         let (checker, checkerJSON) = try TeacherStage.decode(check)
         let (labels, kept, statistics) = LabelFilter(configuration: configuration.filter)
