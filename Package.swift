@@ -22,6 +22,9 @@
 //   PipelineDefinition             the pipeline YAML: its sections, the stages with the artifacts they read and write, input limits
 //   Ingest                         reading videos and rigs (rig.json, depth) and recording their sources, videos and clips in the manifest
 //   Pipeline                       the stages, their artifacts and samples, and the worker that runs them over the manifest
+//   Cluster                        a corpus split into partitions across cluster tasks: partition keys, manifest copies and restores, the merged index
+//   Overlay                        draws a clip's labels over its frames into an H.264 video (`render`)
+//   Report                         builds a run's static HTML report: SVG plots, a gallery of overlays, clip pages
 //   PseudoTrackCLI                 the `pseudotrack` command
 // Each module has a test module named after it (the kernels are tested through ImagingTests;
 // FuzzTests fuzzes the parsers of outside data across modules).
@@ -55,7 +58,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
-        .target(name: "Teachers", dependencies: ["Imaging", "Features", "ImagingKernels", "ImagingKernelsAVX2"],
+        .target(name: "Teachers", dependencies: ["Imaging", "Features"],
                 // Square roots that do not set errno, so that SIMD vectors' are vectorised.
                 swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "Geometry", dependencies: ["COpenBLAS"]),
@@ -78,9 +81,13 @@ let package = Package(
                 dependencies: ["Imaging", "VideoIO", "Features", "Teachers", "Geometry", "Seeding", "Manifest", "Compression", "Shards",
                                "ArrayFiles", "Labelling", "PipelineDefinition", "Ingest",
                                .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Cluster",
+                dependencies: ["Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Overlay", dependencies: ["Imaging", "VideoIO", "Manifest", "Shards", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Report", dependencies: ["Overlay", "Manifest", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Manifest", "Shards", "VideoIO", "Imaging",
-                                         "Synthetic", "Features", "Teachers", "CPlatform", "Evaluation", "ArrayFiles",
+                          dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Cluster", "Manifest", "Shards", "VideoIO", "Imaging",
+                                         "Synthetic", "Features", "Teachers", "CPlatform", "Evaluation", "ArrayFiles", "Overlay", "Report",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
@@ -101,10 +108,13 @@ let package = Package(
         .testTarget(name: "PipelineDefinitionTests", dependencies: ["PipelineDefinition", "Features", "Teachers", "Labelling", "Yams"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PipelineDefinition"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Manifest", "Shards", "VideoIO", "Imaging",
-                                                         "Synthetic", "Seeding", "Teachers", "Features", "Geometry", "ArrayFiles",
+                                                         "Synthetic", "Seeding", "Teachers", "Features", "Geometry", "ArrayFiles", "Compression",
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
         .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "ArrayFiles", "Shards"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "Imaging", "VideoIO"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Overlay", "Manifest"]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

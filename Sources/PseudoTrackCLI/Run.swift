@@ -7,7 +7,6 @@
 import ArgumentParser
 import CPlatform
 import Foundation
-import GRDB
 import Manifest
 import Pipeline
 import PipelineDefinition
@@ -25,7 +24,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var manifestOptions: ManifestOptions
     @Option(help: "Output directory: the training shards (index.json, shard.NNNNN.mds.zstd).") var out: String
-    @Option(help: "Worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker processes; the default is one per core of this machine.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Pipeline YAML; must be the one the manifest was ingested with.") var pipeline: String?
     @Option(help: "Progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none.")
     var progress: ProgressMode = .auto
@@ -36,6 +35,8 @@ struct Run: ParsableCommand {
     @Option(help: "Largest pipeline YAML accepted, in bytes.") var maxPipelineBytes: Int = InputLimits().maxPipelineBytes
     @Flag(help: "Start the workers asked for even when their estimated memory exceeds the machine's.")
     var ignoreMemoryEstimate = false
+    @Flag(help: "Keep every stage's artifacts in the manifest after their clip is sealed (by default only their sizes, checksums and metadata stay).")
+    var keepArtifacts = false
     @Option(help: .hidden) var runId: Int64?
 
     static let interruptedExitCode: Int32 = 75
@@ -51,9 +52,10 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        if keepArtifacts { setenv("PSEUDOTRACK_KEEP_ARTIFACTS", "1", 1) }   // the worker processes inherit it
         let manifest = try manifestOptions.open()
         guard try manifest.pipeline() != nil else {
-            throw ValidationError("\(manifestOptions.manifest): nothing ingested yet; run `pseudotrack ingest` first")
+            throw ValidationError("\(manifestOptions.manifest): nothing ingested yet; ingest videos into it first (see `pseudotrack ingest --help`)")
         }
         let definition = try PipelineChoice.resolve(pipeline, manifest: manifest, runsCommands: true,
                                                     trustManifestCommands: trustManifestCommands, maximumBytes: maxPipelineBytes)
@@ -106,9 +108,7 @@ struct Run: ParsableCommand {
         reporter.stop()
         signals.cancel()
         let interrupted = stop.isSet
-        let totals = try manifest.read { db in
-            try Row.fetchOne(db, sql: "SELECT clips_done, frames_done FROM runs WHERE id = ?", arguments: [record.id!])
-        }
+        let totals = try manifest.run(id: record.id!)
         let (unfinished, failedOther, examples) = try manifest.unfinishedAndFailedByOtherCauses()
         var problems: [String] = []
         if let failure { problems.append("\(failure)") }
@@ -124,14 +124,16 @@ struct Run: ParsableCommand {
         }
         let state = interrupted && failure == nil ? "interrupted" : (problems.isEmpty ? "finished" : "failed")
         try manifest.end(run: record.id!, state: state,
-                         clipsDone: totals?["clips_done"] ?? 0, framesDone: totals?["frames_done"] ?? 0)
+                         clipsDone: totals?.clipsDone ?? 0, framesDone: totals?.framesDone ?? 0)
         if let failure { throw failure }
         let status = try manifest.status(failureLimit: 0)
         let c = status.clips
         print("clips: \(c.done) done, \(c.skipped) skipped, \(c.failed) failed, \(c.pending + c.running) left of \(c.total)")
         if let output {
             let shards = try manifest.shards(in: output.directory.path)
-            print("shards: \(shards.count) in \(output.directory.path) (\(shards.reduce(0) { $0 + $1.samples }) clips); check them with `pseudotrack verify --out \(out)`")
+            print("shards: \(shards.count) in \(output.directory.path) (\(shards.reduce(0) { $0 + $1.samples }) clips)")
+            print("check them with `\(ShellWord.command(["verify", "--manifest", manifestOptions.manifest, "--out", out]))`")
+            print("see them with `\(ShellWord.command(["report", "--manifest", manifestOptions.manifest, "--out", out, "--to", out + "-report"]))`")
         }
         if interrupted {
             print("interrupted: run the same command again to resume")

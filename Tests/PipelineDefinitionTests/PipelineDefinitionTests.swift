@@ -10,9 +10,11 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertEqual(shipped.decode, builtIn.decode)
         XCTAssertEqual(shipped.run, builtIn.run)
         XCTAssertEqual(shipped.decodeCheck, builtIn.decodeCheck)
+        XCTAssertEqual(shipped.points, builtIn.points)
         XCTAssertEqual(shipped.teachers, builtIn.teachers)
         XCTAssertEqual(shipped.fullTracker, builtIn.fullTracker)
         XCTAssertEqual(shipped.quality, builtIn.quality)
+        XCTAssertEqual(shipped.shards, builtIn.shards)
         XCTAssertEqual(shipped.seed, 0)
         XCTAssertEqual(shipped.sha256.count, 64)
     }

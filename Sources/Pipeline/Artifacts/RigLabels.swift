@@ -43,7 +43,7 @@ struct RigLabels {
     init(decoding bytes: [UInt8]) throws {
         let bundle = try TensorBundle(decoding: bytes)
         guard let shape = bundle.shape("tracks3d"), shape.count == 3, let views = bundle.shape("tracks_views"), views.count == 4 else {
-            throw PipelineError.invalid(path: "<artifact>", message: "3D labels without [T, N, 3] tracks3d and [V, T, N, 2] tracks_views")
+            throw StageError.artifact(name: "tracks3d", message: "3D labels without [T, N, 3] tracks3d and [V, T, N, 2] tracks_views")
         }
         var tracks = RigTracks3D(frames: shape[0], points: shape[1], views: views[0])
         tracks.positions = try bundle.floats("tracks3d")

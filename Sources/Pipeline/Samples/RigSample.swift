@@ -19,7 +19,7 @@ extension ShardsStage {
                    source: SourceRecord, video: VideoRecord) throws -> StageOutcome {
         let full = rig.tracks, t = full.frames, v = full.views
         guard v == input.views.count, t == input.grey.count else {
-            throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0): 3D labels for \(v) views and \(t) frames, the clip has \(input.views.count) and \(input.grey.count)")
+            throw StageError.inconsistent("clip \(input.clip.id ?? 0): 3D labels for \(v) views and \(t) frames, the clip has \(input.views.count) and \(input.grey.count)")
         }
         // Without the quality stage, points whose query could not be lifted are left out here.
         let points = rig.kept ?? (0..<full.points).filter { full.valid[all[$0].t * full.points + $0] }
@@ -27,7 +27,7 @@ extension ShardsStage {
         let queries = points.map { all[$0] }
         let queryView = rig.kept == nil ? points.map { rig.queryView[$0] } : rig.queryView
         let n = points.count, m = full.points
-        guard n > 0 else { throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0) has no point with a 3D label") }
+        guard n > 0 else { throw StageError.inconsistent("clip \(input.clip.id ?? 0) has no point with a 3D label") }
         var tracks3d = [Float](repeating: 0, count: t * n * 3), views = [Float](repeating: 0, count: v * t * n * 2)
         var visibilityViews = [UInt8](repeating: 0, count: v * t * n)
         var labels = TeacherTracks(frames: t, points: n)
@@ -82,7 +82,7 @@ extension ShardsStage {
         func nested(_ m: Matrix3) -> [[Double]] { [[m.rows.0.x, m.rows.0.y, m.rows.0.z], [m.rows.1.x, m.rows.1.y, m.rows.1.z], [m.rows.2.x, m.rows.2.y, m.rows.2.z]] }
         var unit = 0.001
         let views: [[String: Any]] = try input.views.map { view in
-            guard let cameras = view.cameras, let first = cameras.first else { throw ManifestError.invalid("shards: view \(view.name) has no calibration") }
+            guard let cameras = view.cameras, let first = cameras.first else { throw StageError.inconsistent("view \(view.name) has no calibration") }
             var kSource = nested(first.K)
             if let text = view.record?.calibration, let calibration = try? JSONDecoder().decode(RigCalibration.self, from: Data(text.utf8)) {
                 kSource = nested(Matrix3(rowMajor: calibration.K))

@@ -29,7 +29,7 @@ public struct FullTrackerStage: Stage {
         let (_, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
         let drawn = jsonObject(teacherJSON)["teacher"] as? String ?? ""
         let name = configuration.checker(for: drawn)
-        guard let tracker = NativeTeachers.make(name, flowScale: configuration.flowScale) else { throw ManifestError.invalid("full-tracker: no native teacher '\(name)'") }
+        guard let tracker = NativeTeachers.make(name, flowScale: configuration.flowScale) else { throw StageError.configuration(key: "full_tracker.tracker", message: "no native teacher '\(name)'") }
         if input.isRig { return try runRig(input, queries: queries, tracker: tracker, drawn: drawn) }
         let labels = try tracker.track(TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: nil), queries: queries)
         let object: [String: Any] = ["teacher": tracker.name, "version": tracker.version, "params": tracker.parameters, "checks": drawn]

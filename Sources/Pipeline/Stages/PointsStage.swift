@@ -25,7 +25,7 @@ public struct PointsStage: Stage {
         var chosen = Array(input.views.indices)
         if let name = configuration.referenceView, input.views.count > 1 {
             guard let index = input.views.firstIndex(where: { $0.name == name }) else {
-                throw PipelineError.invalid(path: "<pipeline>", message: "points.views: the rig has no view '\(name)' (views: \(input.views.map(\.name).joined(separator: ", ")))")
+                throw StageError.configuration(key: "points.views", message: "the rig has no view '\(name)' (views: \(input.views.map(\.name).joined(separator: ", ")))")
             }
             chosen = [index]
         }

@@ -33,7 +33,7 @@ public struct ShardsStage: Stage {
 
     public func run(_ input: StageInput) throws -> StageOutcome {
         guard let source = input.source, let video = input.video else {
-            throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0) has no source or video record")
+            throw StageError.inconsistent("clip \(input.clip.id ?? 0) has no source or video record")
         }
         var queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
         if let bytes = filtered ? input.artifacts["labels"] : input.artifacts["tracks3d"], RigLabels.holds3D(bytes) {
@@ -49,7 +49,7 @@ public struct ShardsStage: Stage {
             (labels, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
         }
         guard labels.points == queries.count, labels.frames == input.grey.count, labels.points > 0 else {
-            throw ManifestError.invalid("shards: clip \(input.clip.id ?? 0): \(labels.points) tracks over \(labels.frames) frames for \(queries.count) queries and \(input.grey.count) frames")
+            throw StageError.inconsistent("clip \(input.clip.id ?? 0): \(labels.points) tracks over \(labels.frames) frames for \(queries.count) queries and \(input.grey.count) frames")
         }
         var columns = TrainingSample.labelColumns(labels, queries: queries)
         try addMedia(input.rgb, to: &columns, input: input, video: video)
@@ -61,7 +61,7 @@ public struct ShardsStage: Stage {
     /// The media column of RGB frames (a rig's views already side by side).
     func addMedia(_ rgb: [RGBImage]?, to columns: inout [String: MDSValue], input: StageInput, video: VideoRecord) throws {
         guard configuration.media != .none else { return }
-        guard let rgb, let first = rgb.first else { throw ManifestError.invalid("shards: no RGB frames decoded") }
+        guard let rgb, let first = rgb.first else { throw StageError.inconsistent("no RGB frames decoded") }
         switch configuration.media {
         case .videoMP4:
             var settings = VideoEncoderSettings(codec: .h264, width: first.width, height: first.height)

@@ -103,7 +103,7 @@ public enum StageCatalog {
         case "quality": return QualityStage(configuration: pipeline.quality)
         case "shards": return ShardsStage(configuration: pipeline.shards, seed: pipeline.seed, pipelineSha256: pipeline.sha256,
                                           filtered: pipeline.stages.contains("quality"))
-        default: throw PipelineError.invalid(path: "<pipeline>", message: "unknown stage '\(name)'")
+        default: throw StageError.configuration(key: "stages", message: "this engine has no stage '\(name)'")
         }
     }
 }

@@ -27,7 +27,7 @@ public struct TeacherStage: Stage {
     public var needsRGB: Bool { teachers.contains { $0.needsRGB } }
 
     public func run(_ input: StageInput) throws -> StageOutcome {
-        guard let points = input.artifacts["points"] else { throw PipelineError.invalid(path: "<pipeline>", message: "teacher: no points artifact") }
+        guard let points = input.artifacts["points"] else { throw StageError.artifact(name: "points", message: "missing") }
         let queries = try PointsStage.decode(points).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
         let queryViews = try PointsStage.decodeViews(points)
         var random = input.random
@@ -73,7 +73,7 @@ public struct TeacherStage: Stage {
     public static func decode(_ bytes: [UInt8]) throws -> (TeacherTracks, String) {
         let bundle = try TensorBundle(decoding: bytes)
         guard let shape = bundle.shape("tracks"), shape.count == 3 else {
-            throw PipelineError.invalid(path: "<artifact>", message: "tracks artifact without a [T, N, 2] tracks tensor")
+            throw StageError.artifact(name: "tracks", message: "no [T, N, 2] tracks tensor")
         }
         var labels = TeacherTracks(frames: shape[0], points: shape[1])
         labels.tracks = try bundle.floats("tracks")

@@ -3,8 +3,10 @@
 // as soon as it is done, so a crash loses at most the stage in flight. The lease is
 // renewed in the background; a stop request (SIGINT/SIGTERM) stops claiming, finishes the
 // stage in flight and releases the rest, leaving the manifest ready to resume. A clip's
-// own bad data (VideoError) fails it at once with cause `input`; an output that cannot be
-// written (ShardOutputError) gives the clip back and ends the worker with the error.
+// own bad data (VideoError) fails it at once with cause `input`, other deterministic errors
+// with cause `error`, and only what can pass on retry gets another attempt (RetryPolicy);
+// an output that cannot be written (ShardOutputError) gives the clip back and ends the
+// worker with the error.
 // A clip's results depend only on (pipeline, seed, clip): never on the worker or the order.
 
 import Foundation
@@ -14,23 +16,6 @@ import Manifest
 import PipelineDefinition
 import Seeding
 import VideoIO
-
-/// What one worker did.
-public struct WorkerTotals: Sendable {
-    public var clipsFinished = 0
-    public var clipsSkipped = 0
-    public var tasksFailed = 0
-    public var framesDecoded = 0
-}
-
-/// A flag set from a signal handler and read by the worker between stages.
-public final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    public init() {}
-    public var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
-    public func set() { lock.lock(); value = true; lock.unlock() }
-}
 
 public final class StageRunner {
     public let manifest: ManifestDatabase
@@ -55,7 +40,7 @@ public final class StageRunner {
         for name in pipeline.stages { stages[name] = try StageCatalog.make(name, pipeline: pipeline) }
         self.stages = stages
         if stages["shards"] != nil && output == nil {
-            throw ManifestError.invalid("the pipeline ends with the shards stage: give an output directory (--out DIR)")
+            throw StageError.noShardOutput
         }
     }
 
@@ -147,31 +132,24 @@ public final class StageRunner {
                     totals.clipsSkipped += 1
                     return false
                 case .sample(let columns, let tracks):
-                    guard let sink else { throw ManifestError.invalid("\(stage.name) made a sample but the worker has no shard output") }
+                    guard let sink else { throw StageError.noShardOutput }
                     let (sealed, failed) = try sink.add(columns, member: ShardMember(lease: lease, task: task, tracks: tracks, seconds: seconds))
                     totals.clipsFinished += sealed
                     totals.tasksFailed += failed
                     return true
                 }
-            } catch let error as ManifestError {
-                if case .leaseLost = error {
-                    logger.warning("\(error)")
-                    return false
-                }
-                try lease.fail(task, error: error.description, permanent: false, seconds: Date().timeIntervalSince(started))
-                totals.tasksFailed += 1
+            } catch ManifestError.leaseLost(let id, let name) {
+                logger.warning("\(ManifestError.leaseLost(task: id, stage: name))")
                 return false
             } catch let error as ShardOutputError {
                 // The output failed, not the clip: give it back and end the worker.
                 try? lease.release()
                 throw error
-            } catch let error as VideoError {
-                // Decoding is deterministic: the same error would come back on every attempt.
-                try lease.fail(task, error: error.description, permanent: true, seconds: Date().timeIntervalSince(started))
-                totals.tasksFailed += 1
-                return false
             } catch {
-                try lease.fail(task, error: "\(stage.name): \(error)", permanent: false, seconds: Date().timeIntervalSince(started))
+                // Another attempt only for what can pass on retry (RetryPolicy).
+                let message = error is VideoError || error is ManifestError ? "\(error)" : "\(stage.name): \(error)"
+                try lease.fail(task, error: message, permanent: !RetryPolicy.mayPassOnRetry(error),
+                               seconds: Date().timeIntervalSince(started), cause: RetryPolicy.cause(error))
                 totals.tasksFailed += 1
                 return false
             }
@@ -190,45 +168,4 @@ extension StageRunner {
     /// workers): a worker that claims a clip of the source whose file name is
     /// PSEUDOTRACK_TEST_CRASH_ON crashes itself with SIGSEGV, as a decoder bug would.
     static let crashOn = ProcessInfo.processInfo.environment["PSEUDOTRACK_TEST_CRASH_ON"]
-}
-
-/// Renews the worker's leases (the clip in hand, and those waiting in the open shard)
-/// every third of their duration on a background thread, until stopped. A lease that
-/// cannot be renewed is lost: its clip was taken over by another worker.
-final class LeaseRenewal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var leases: [String: ManifestLease] = [:]
-    private var lostTokens = Set<String>()
-    private var stopped = false
-    private let done = DispatchSemaphore(value: 0)
-    private let interval: TimeInterval
-
-    init(duration: TimeInterval) {
-        interval = max(0.2, duration / 3)
-        let thread = Thread { [self] in self.loop() }
-        thread.start()
-    }
-
-    func add(_ lease: ManifestLease) { lock.lock(); leases[lease.token] = lease; lock.unlock() }
-    func remove(_ lease: ManifestLease) { lock.lock(); leases[lease.token] = nil; lostTokens.remove(lease.token); lock.unlock() }
-    func isLost(_ lease: ManifestLease) -> Bool { lock.lock(); defer { lock.unlock() }; return lostTokens.contains(lease.token) }
-
-    private func loop() {
-        while done.wait(timeout: .now() + interval) == .timedOut {
-            lock.lock()
-            if stopped { lock.unlock(); return }
-            let current = leases.values.filter { !lostTokens.contains($0.token) }
-            lock.unlock()
-            for lease in current {
-                do { try lease.renew() } catch {
-                    lock.lock(); lostTokens.insert(lease.token); lock.unlock()
-                }
-            }
-        }
-    }
-
-    func stop() {
-        lock.lock(); stopped = true; lock.unlock()
-        done.signal()
-    }
 }
