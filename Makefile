@@ -76,7 +76,7 @@ demo: build
 # are passed through). The Python side (numpy, OpenCV, scikit-image, mosaicml-streaming)
 # lives in a virtual environment of its own, .venv-bench. Decoding and SIFT are measured
 # on ../shared/data/videos when it exists, else on the sample videos. The 3D labels of
-# ../shared/bench's RGB-D rigs are scored when that directory exists (ops/bench/rigs.sh). The
+# ../shared/bench's rigs are scored with depth, without and mixed when that directory exists (ops/bench/rigs.sh). The
 # report's build time on the demo's manifest and on 100,000 cloned clips: ops/bench/report.sh.
 BENCH_VENV := .venv-bench
 BENCH_VIDEOS = $(or $(wildcard ../shared/data/videos/*.mp4),$(SAMPLES))
