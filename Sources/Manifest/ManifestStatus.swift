@@ -128,16 +128,24 @@ extension ManifestDatabase {
                 """) {
                 status.teachers[(row["teacher"] as String?) ?? "?"] = row["n"]
             }
-            for row in try Row.fetchAll(db, sql: "SELECT metadata FROM artifacts WHERE name = 'labels' AND metadata IS NOT NULL") {
-                guard let text: String = row["metadata"],
-                      let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                      let q = object["quality"] as? [String: Any] else { continue }
-                status.quality.clips += 1
-                status.quality.labelsIn += q["labels_in"] as? Int ?? 0
-                status.quality.labelsOut += q["labels_out"] as? Int ?? 0
-                status.quality.tracksIn += q["tracks_in"] as? Int ?? 0
-                status.quality.tracksOut += q["tracks_out"] as? Int ?? 0
-                for (rule, n) in q["labels_removed"] as? [String: Int] ?? [:] { status.quality.removed[rule, default: 0] += n }
+            // Summed by SQLite's JSON functions: parsing each clip's metadata here took ~60 µs
+            // a clip, a minute of `status` at a million clips.
+            let labelled = "FROM artifacts a WHERE a.name = 'labels' AND json_type(a.metadata, '$.quality') = 'object'"
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*) AS clips, COALESCE(SUM(json_extract(a.metadata, '$.quality.labels_in')), 0) AS labels_in,
+                       COALESCE(SUM(json_extract(a.metadata, '$.quality.labels_out')), 0) AS labels_out,
+                       COALESCE(SUM(json_extract(a.metadata, '$.quality.tracks_in')), 0) AS tracks_in,
+                       COALESCE(SUM(json_extract(a.metadata, '$.quality.tracks_out')), 0) AS tracks_out \(labelled)
+                """) {
+                status.quality.clips = row["clips"]
+                status.quality.labelsIn = row["labels_in"]; status.quality.labelsOut = row["labels_out"]
+                status.quality.tracksIn = row["tracks_in"]; status.quality.tracksOut = row["tracks_out"]
+            }
+            for row in try Row.fetchAll(db, sql: """
+                SELECT r.key AS rule, SUM(r.value) AS n FROM artifacts a, json_each(a.metadata, '$.quality.labels_removed') r
+                WHERE a.name = 'labels' AND json_type(a.metadata, '$.quality') = 'object' GROUP BY r.key
+                """) {
+                status.quality.removed[row["rule"] as String] = row["n"]
             }
             if try db.tableExists("shards"), let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS shards, COALESCE(SUM(samples), 0) AS clips, COALESCE(SUM(raw_bytes), 0) AS raw,
