@@ -39,21 +39,39 @@
 import Imaging
 import Teachers
 
+/// The label filter's settings (the pipeline's `quality` section; the YAML key of each is
+/// given where it is not the Swift name in snake case). Distances marked "at 256" are in
+/// pixels of the frame scaled to 256×256, TAP-Vid's scale.
 public struct LabelFilterConfiguration: Sendable, Equatable {
+    /// agreement: the two trackers' positions of a seen point within this distance (at 256).
     public var agreePx: Float = 2
+    /// appearance: the least ZNCC of the label's patch with the query patch.
     public var minAppearance: Float = 0.5
+    /// The half-size of the query patch (YAML `appearance_window` = 2·radius + 1, odd).
     public var appearanceRadius = 7
+    /// cycle: the label's patch found again in the query frame within this distance of the query (at 256).
     public var cyclePx: Float = 2
+    /// cycle: how far (pixels) around the query the label's patch is searched for.
     public var cycleSearch = 4
+    /// motion: a step longer than this multiple of the clip's median step is a jump (JumpLimit).
     public var jumpFactor: Float = 8
+    /// motion: the smallest jump, in pixels (JumpLimit.minimum).
     public var minJumpPx: Float = 8
+    /// duplicate: two tracks this close (pixels) wherever both are seen are one.
     public var duplicatePx: Float = 1
+    /// short-track: fewer labelled frames than this besides the query drop the track.
     public var minFrames = 12
+    /// visibility: the least ZNCC for a label only the teacher sees (1: never kept).
     public var soloAppearance: Float = 1
+    /// occlusion-refuted: an occlusion label is refuted where the query patch is found at this ZNCC.
     public var refuteAppearance: Float = 0.75
+    /// occlusion-refuted: how far (pixels) around the teacher's estimate the query patch is searched for.
     public var occlusionSearch = 8
+    /// visibility: both trackers' estimates of a hidden point within this distance (at 256).
     public var occlusionAgreePx: Float = 4
+    /// unbounded: the most unlabelled frames between an occlusion label and a seen label on each side.
     public var occlusionGap = 3
+    /// occlusion-edge: frames dropped at either end of a run of occlusion labels.
     public var occlusionMargin = 1
     public init() {}
 }
@@ -65,6 +83,9 @@ public struct LabelFilterStatistics: Sendable, Equatable {
     public var removed: [String: Int] = [:]
     public var tracksRemoved: [String: Int] = [:]
 
+    /// Counts `labels` labels removed by `rule`.
+    mutating func count(_ rule: LabelRule, labels: Int = 1) { removed[rule.rawValue, default: 0] += labels }
+
     public var json: [String: Any] {
         ["tracks_in": tracksIn, "tracks_out": tracksOut, "labels_in": labelsIn, "labels_out": labelsOut,
          "visible_out": visibleOut, "occluded_out": occludedOut, "labels_removed": removed, "tracks_removed": tracksRemoved]
@@ -75,7 +96,9 @@ public struct LabelFilter {
     public var configuration: LabelFilterConfiguration
     public init(configuration: LabelFilterConfiguration = .init()) { self.configuration = configuration }
 
-    public static let labelRules = ["visibility", "agreement", "appearance", "motion", "cycle", "occlusion-refuted", "unbounded", "occlusion-edge", "duplicate", "short-track"]
+    /// The rules this filter applies, in the order its header describes them.
+    public static let labelRules: [LabelRule] = [.visibility, .agreement, .appearance, .motion, .cycle, .occlusionRefuted, .unbounded,
+                                                 .occlusionEdge, .duplicate, .shortTrack]
 
     /// Filters `teacher` with `checker` (both [T, N]) on `frames`. Returns the labels of
     /// the kept tracks, the indices of those tracks, and the statistics.
@@ -87,8 +110,8 @@ public struct LabelFilter {
         let width = Float(frames.first?.width ?? 256), height = Float(frames.first?.height ?? 256)
         let sx = 256 / width, sy = 256 / height
         var stats = LabelFilterStatistics()
-        for r in Self.labelRules { stats.removed[r] = 0 }
-        stats.tracksRemoved = ["duplicate": 0, "short-track": 0]
+        for r in Self.labelRules { stats.removed[r.rawValue] = 0 }
+        stats.tracksRemoved = [LabelRule.duplicate.rawValue: 0, LabelRule.shortTrack.rawValue: 0]
         stats.tracksIn = n
 
         var valid = [Bool](repeating: false, count: t * n), visible = valid, solo = valid
@@ -113,14 +136,14 @@ public struct LabelFilter {
                         continue
                     }
                     let d = distance256(position(teacher, i), position(checker, i))
-                    guard d <= c.agreePx else { stats.removed["agreement"]! += 1; continue }
+                    guard d <= c.agreePx else { stats.count(.agreement); continue }
                     valid[i] = true; visible[i] = true
                     let agreement = (d / c.agreePx) * (d / c.agreePx)
                     confidence[i] = min(1, max(0, teacher.confidence[i])) * (1 - 0.5 * agreement)
                 } else {
-                    guard checkerHidden else { stats.removed["visibility"]! += 1; continue }
+                    guard checkerHidden else { stats.count(.visibility); continue }
                     guard distance256(position(teacher, i), position(checker, i)) <= c.occlusionAgreePx else {
-                        stats.removed["agreement"]! += 1; continue
+                        stats.count(.agreement); continue
                     }
                     valid[i] = true
                     confidence[i] = 1 - 0.5 * (min(1, max(0, teacher.confidence[i])) + min(1, max(0, checker.confidence[i])))
@@ -143,7 +166,7 @@ public struct LabelFilter {
             let q = queries[p]
             let template = QueryTemplate(pyramid: [frames[q.t]], point: SIMD2(q.x, q.y), radius: c.appearanceRadius)
             for direction in [1, -1] {
-                var cut: String? = nil
+                var cut: LabelRule? = nil
                 var previous = SIMD2(q.x, q.y), previousFrame = q.t
                 var f = q.t + direction
                 while f >= 0 && f < t {
@@ -152,7 +175,7 @@ public struct LabelFilter {
                     guard valid[i] else { continue }
                     if let rule = cut {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.removed[rule]! += 1
+                        stats.count(rule)
                         continue
                     }
                     guard visible[i] else {
@@ -160,7 +183,7 @@ public struct LabelFilter {
                         if template.isTextured, let m = refind.match(template, in: [frames[f]], around: position(teacher, i)),
                            m.peak >= c.refuteAppearance {
                             valid[i] = false; confidence[i] = 0
-                            stats.removed["occlusion-refuted"]! += 1
+                            stats.count(.occlusionRefuted)
                         }
                         continue
                     }
@@ -169,18 +192,18 @@ public struct LabelFilter {
                     previous = here; previousFrame = f
                     let appearance = template.isTextured ? search.score(template, in: frames[f], at: here) : nil
                     if step > maxJump {
-                        cut = "motion"
+                        cut = .motion
                     } else if let score = appearance, score < c.minAppearance {
-                        cut = "appearance"
+                        cut = .appearance
                     }
                     if let rule = cut {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.removed[rule]! += 1
+                        stats.count(rule)
                         continue
                     }
                     if solo[i] && (appearance ?? -1) < c.soloAppearance {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.removed["visibility"]! += 1
+                        stats.count(.visibility)
                         continue
                     }
                     if let score = appearance {
@@ -192,7 +215,7 @@ public struct LabelFilter {
                         let match = search.match(back, in: [frames[q.t]], around: SIMD2(q.x, q.y))
                         if match == nil || distance256(match!.position, SIMD2(q.x, q.y)) > c.cyclePx {
                             valid[i] = false; visible[i] = false; confidence[i] = 0
-                            stats.removed["cycle"]! += 1
+                            stats.count(.cycle)
                         }
                     }
                 }
@@ -219,7 +242,7 @@ public struct LabelFilter {
             }
             for f in 0..<t where valid[f * n + p] && !seen(f) {
                 if (before[f] ?? .max) > c.occlusionGap || (after[f] ?? .max) > c.occlusionGap {
-                    valid[f * n + p] = false; confidence[f * n + p] = 0; stats.removed["unbounded"]! += 1
+                    valid[f * n + p] = false; confidence[f * n + p] = 0; stats.count(.unbounded)
                 }
             }
         }
@@ -233,7 +256,7 @@ public struct LabelFilter {
                 for f in 0..<t where hidden[f * n + p] {
                     let inside = f - m >= 0 && f + m < t && (f - m...f + m).allSatisfy { g in hidden[g * n + p] }
                     if !inside {
-                        valid[f * n + p] = false; confidence[f * n + p] = 0; stats.removed["occlusion-edge"]! += 1
+                        valid[f * n + p] = false; confidence[f * n + p] = 0; stats.count(.occlusionEdge)
                     }
                 }
             }
@@ -242,8 +265,8 @@ public struct LabelFilter {
         // Per track: enough labels, and not a duplicate of a longer track.
         var count = [Int](repeating: 0, count: n)
         for f in 0..<t { for p in 0..<n where valid[f * n + p] && f != queries[p].t { count[p] += 1 } }
-        var dropped = [String?](repeating: nil, count: n)
-        for p in 0..<n where count[p] < c.minFrames { dropped[p] = "short-track" }
+        var dropped = [LabelRule?](repeating: nil, count: n)
+        for p in 0..<n where count[p] < c.minFrames { dropped[p] = .shortTrack }
         for a in 0..<n where dropped[a] == nil {
             for b in (a + 1)..<n where dropped[b] == nil && dropped[a] == nil {
                 var shared = 0, close = true
@@ -252,14 +275,14 @@ public struct LabelFilter {
                     if (d * d).sum() > c.duplicatePx * c.duplicatePx { close = false; break }
                     shared += 1
                 }
-                if close && shared >= c.minFrames { dropped[count[a] >= count[b] ? b : a] = "duplicate" }
+                if close && shared >= c.minFrames { dropped[count[a] >= count[b] ? b : a] = .duplicate }
             }
         }
         var kept: [Int] = []
         for p in 0..<n {
             if let rule = dropped[p] {
-                stats.tracksRemoved[rule]! += 1
-                stats.removed[rule]! += count[p]
+                stats.tracksRemoved[rule.rawValue, default: 0] += 1
+                stats.count(rule, labels: count[p])
             } else { kept.append(p) }
         }
 
