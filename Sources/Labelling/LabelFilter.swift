@@ -266,7 +266,8 @@ public struct LabelFilter {
         var count = [Int](repeating: 0, count: n)
         for f in 0..<t { for p in 0..<n where valid[f * n + p] && f != queries[p].t { count[p] += 1 } }
         var dropped = [LabelRule?](repeating: nil, count: n)
-        for p in 0..<n where count[p] < c.minFrames { dropped[p] = .shortTrack }
+        let shortTrack = ShortTrackRule(minFrames: c.minFrames)
+        for p in 0..<n where shortTrack.drops(labelledFrames: count[p]) { dropped[p] = .shortTrack }
         for a in 0..<n where dropped[a] == nil {
             for b in (a + 1)..<n where dropped[b] == nil && dropped[a] == nil {
                 var shared = 0, close = true

@@ -44,7 +44,7 @@ public struct RigLabelFilter {
         for p in 0..<n {
             let count = (0..<t).filter { tracks.valid[$0 * n + p] }.count
             if tracks.unliftable[p] { continue }
-            if count < minFrames { removed[LabelRule.shortTrack.rawValue, default: 0] += count; continue }
+            if ShortTrackRule(minFrames: minFrames).drops(labelledFrames: count) { removed[LabelRule.shortTrack.rawValue, default: 0] += count; continue }
             kept.append(p)
         }
         removed[LabelRule.unliftable.rawValue] = (0..<n).filter { tracks.unliftable[$0] }.count
