@@ -101,27 +101,60 @@ public struct LabelFilter {
                                                  .occlusionEdge, .duplicate, .shortTrack]
 
     /// Filters `teacher` with `checker` (both [T, N]) on `frames`. Returns the labels of
-    /// the kept tracks, the indices of those tracks, and the statistics.
+    /// the kept tracks, the indices of those tracks, and the statistics. The rules run in
+    /// the order of the header, each a step of FilterPass.
     public func filter(teacher: TeacherTracks, checker: TeacherTracks, queries: [TeacherQuery],
                        frames: [GreyImage]) -> (labels: TeacherTracks, kept: [Int], statistics: LabelFilterStatistics) {
-        let c = configuration
-        let t = teacher.frames, n = teacher.points
-        precondition(checker.frames == t && checker.points == n && queries.count == n && frames.count == t)
+        precondition(checker.frames == teacher.frames && checker.points == teacher.points && queries.count == teacher.points
+                     && frames.count == teacher.frames)
+        var pass = FilterPass(configuration: configuration, teacher: teacher, checker: checker, queries: queries, frames: frames)
+        pass.judgeEachLabel()
+        pass.followEachTrack()
+        pass.boundOcclusions()
+        pass.trimOcclusionEdges()
+        let kept = pass.keptTracks()
+        let out = pass.labels(of: kept)
+        return (out, kept, pass.stats)
+    }
+}
+
+/// One clip's labels as LabelFilter's rules pass over them: [T, N] arrays of what is still
+/// labelled, seen, and seen by the teacher alone, with each label's confidence, and what
+/// the rules read (both trackers' labels, the queries, the frames).
+private struct FilterPass {
+    let c: LabelFilterConfiguration
+    let teacher: TeacherTracks, checker: TeacherTracks
+    let queries: [TeacherQuery]
+    let frames: [GreyImage]
+    let t: Int, n: Int
+    /// Pixels to TAP-Vid's 256×256 scale.
+    let sx: Float, sy: Float
+    var valid: [Bool], visible: [Bool], solo: [Bool]
+    var confidence: [Float]
+    var stats = LabelFilterStatistics()
+
+    init(configuration: LabelFilterConfiguration, teacher: TeacherTracks, checker: TeacherTracks, queries: [TeacherQuery], frames: [GreyImage]) {
+        c = configuration
+        self.teacher = teacher; self.checker = checker; self.queries = queries; self.frames = frames
+        t = teacher.frames; n = teacher.points
         let width = Float(frames.first?.width ?? 256), height = Float(frames.first?.height ?? 256)
-        let sx = 256 / width, sy = 256 / height
-        var stats = LabelFilterStatistics()
-        for r in Self.labelRules { stats.removed[r.rawValue] = 0 }
+        sx = 256 / width; sy = 256 / height
+        valid = [Bool](repeating: false, count: t * n); visible = valid; solo = valid
+        confidence = [Float](repeating: 0, count: t * n)
+        for r in LabelFilter.labelRules { stats.removed[r.rawValue] = 0 }
         stats.tracksRemoved = [LabelRule.duplicate.rawValue: 0, LabelRule.shortTrack.rawValue: 0]
         stats.tracksIn = n
+    }
 
-        var valid = [Bool](repeating: false, count: t * n), visible = valid, solo = valid
-        var confidence = [Float](repeating: 0, count: t * n)
-        func position(_ labels: TeacherTracks, _ i: Int) -> SIMD2<Float> { SIMD2(labels.tracks[2 * i], labels.tracks[2 * i + 1]) }
-        func distance256(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float {
-            let d = (a - b) * SIMD2(sx, sy)
-            return (d * d).sum().squareRoot()
-        }
+    func position(_ labels: TeacherTracks, _ i: Int) -> SIMD2<Float> { SIMD2(labels.tracks[2 * i], labels.tracks[2 * i + 1]) }
 
+    func distance256(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float {
+        let d = (a - b) * SIMD2(sx, sy)
+        return (d * d).sum().squareRoot()
+    }
+
+    /// visibility, agreement: each label of the teacher against the checker's.
+    mutating func judgeEachLabel() {
         // Per label: visibility and agreement between the two trackers.
         for f in 0..<t {
             for p in 0..<n where f != queries[p].t && teacher.valid[f * n + p] {
@@ -150,7 +183,12 @@ public struct LabelFilter {
                 }
             }
         }
+    }
 
+    /// motion, appearance, visibility (a label the teacher alone sees), occlusion-refuted,
+    /// cycle: each track followed from its query outwards, cut at its first jump or change
+    /// of appearance.
+    mutating func followEachTrack() {
         // Appearance and motion cut a track from the first failure on, away from the query.
         var steps: [Float] = []
         for p in 0..<n {
@@ -221,7 +259,10 @@ public struct LabelFilter {
                 }
             }
         }
+    }
 
+    /// unbounded: occlusion labels need a seen label on each side.
+    mutating func boundOcclusions() {
         // Occlusion labels without a visible label on each side within `occlusionGap`
         // unlabelled frames (the query frame counts as visible).
         for p in 0..<n {
@@ -246,7 +287,10 @@ public struct LabelFilter {
                 }
             }
         }
+    }
 
+    /// occlusion-edge: the ends of runs of occlusion labels.
+    mutating func trimOcclusionEdges() {
         // Occlusion labels within `occlusionMargin` frames of the end of their run: the
         // frames where a point goes behind or comes out are half hidden.
         if c.occlusionMargin > 0 {
@@ -261,7 +305,10 @@ public struct LabelFilter {
                 }
             }
         }
+    }
 
+    /// short-track, duplicate: the tracks kept, by index among the queries.
+    mutating func keptTracks() -> [Int] {
         // Per track: enough labels, and not a duplicate of a longer track.
         var count = [Int](repeating: 0, count: n)
         for f in 0..<t { for p in 0..<n where valid[f * n + p] && f != queries[p].t { count[p] += 1 } }
@@ -286,7 +333,11 @@ public struct LabelFilter {
                 stats.count(rule, labels: count[p])
             } else { kept.append(p) }
         }
+        return kept
+    }
 
+    /// The kept tracks' labels (the query frame labelled at the query), counted into the statistics.
+    mutating func labels(of kept: [Int]) -> TeacherTracks {
         var out = TeacherTracks(frames: t, points: kept.count)
         for f in 0..<t {
             for (k, p) in kept.enumerated() {
@@ -301,6 +352,6 @@ public struct LabelFilter {
             }
         }
         stats.tracksOut = kept.count
-        return (out, kept, stats)
+        return out
     }
 }
