@@ -82,6 +82,8 @@ public struct LabelFilterStatistics: Sendable, Equatable {
     public var labelsIn = 0, labelsOut = 0, visibleOut = 0, occludedOut = 0
     public var removed: [String: Int] = [:]
     public var tracksRemoved: [String: Int] = [:]
+    /// [T, N]: for each label removed, 1 + the index of its rule in LabelFilter.labelRules (0: not removed).
+    public var removedBy: [UInt8] = []
 
     /// Counts `labels` labels removed by `rule`.
     mutating func count(_ rule: LabelRule, labels: Int = 1) { removed[rule.rawValue, default: 0] += labels }
@@ -144,6 +146,13 @@ private struct FilterPass {
         for r in LabelFilter.labelRules { stats.removed[r.rawValue] = 0 }
         stats.tracksRemoved = [LabelRule.duplicate.rawValue: 0, LabelRule.shortTrack.rawValue: 0]
         stats.tracksIn = n
+        stats.removedBy = [UInt8](repeating: 0, count: t * n)
+    }
+
+    /// Counts label `i` as removed by `rule` and records which rule it was.
+    mutating func remove(_ i: Int, _ rule: LabelRule) {
+        stats.count(rule)
+        stats.removedBy[i] = UInt8(LabelFilter.labelRules.firstIndex(of: rule)! + 1)
     }
 
     func position(_ labels: TeacherTracks, _ i: Int) -> SIMD2<Float> { SIMD2(labels.tracks[2 * i], labels.tracks[2 * i + 1]) }
@@ -169,14 +178,14 @@ private struct FilterPass {
                         continue
                     }
                     let d = distance256(position(teacher, i), position(checker, i))
-                    guard d <= c.agreePx else { stats.count(.agreement); continue }
+                    guard d <= c.agreePx else { remove(i, .agreement); continue }
                     valid[i] = true; visible[i] = true
                     let agreement = (d / c.agreePx) * (d / c.agreePx)
                     confidence[i] = min(1, max(0, teacher.confidence[i])) * (1 - 0.5 * agreement)
                 } else {
-                    guard checkerHidden else { stats.count(.visibility); continue }
+                    guard checkerHidden else { remove(i, .visibility); continue }
                     guard distance256(position(teacher, i), position(checker, i)) <= c.occlusionAgreePx else {
-                        stats.count(.agreement); continue
+                        remove(i, .agreement); continue
                     }
                     valid[i] = true
                     confidence[i] = 1 - 0.5 * (min(1, max(0, teacher.confidence[i])) + min(1, max(0, checker.confidence[i])))
@@ -213,7 +222,7 @@ private struct FilterPass {
                     guard valid[i] else { continue }
                     if let rule = cut {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.count(rule)
+                        remove(i, rule)
                         continue
                     }
                     guard visible[i] else {
@@ -221,7 +230,7 @@ private struct FilterPass {
                         if template.isTextured, let m = refind.match(template, in: [frames[f]], around: position(teacher, i)),
                            m.peak >= c.refuteAppearance {
                             valid[i] = false; confidence[i] = 0
-                            stats.count(.occlusionRefuted)
+                            remove(i, .occlusionRefuted)
                         }
                         continue
                     }
@@ -236,12 +245,12 @@ private struct FilterPass {
                     }
                     if let rule = cut {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.count(rule)
+                        remove(i, rule)
                         continue
                     }
                     if solo[i] && (appearance ?? -1) < c.soloAppearance {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.count(.visibility)
+                        remove(i, .visibility)
                         continue
                     }
                     if let score = appearance {
@@ -253,7 +262,7 @@ private struct FilterPass {
                         let match = search.match(back, in: [frames[q.t]], around: SIMD2(q.x, q.y))
                         if match == nil || distance256(match!.position, SIMD2(q.x, q.y)) > c.cyclePx {
                             valid[i] = false; visible[i] = false; confidence[i] = 0
-                            stats.count(.cycle)
+                            remove(i, .cycle)
                         }
                     }
                 }
@@ -283,7 +292,7 @@ private struct FilterPass {
             }
             for f in 0..<t where valid[f * n + p] && !seen(f) {
                 if (before[f] ?? .max) > c.occlusionGap || (after[f] ?? .max) > c.occlusionGap {
-                    valid[f * n + p] = false; confidence[f * n + p] = 0; stats.count(.unbounded)
+                    valid[f * n + p] = false; confidence[f * n + p] = 0; remove(f * n + p, .unbounded)
                 }
             }
         }
@@ -300,7 +309,7 @@ private struct FilterPass {
                 for f in 0..<t where hidden[f * n + p] {
                     let inside = f - m >= 0 && f + m < t && (f - m...f + m).allSatisfy { g in hidden[g * n + p] }
                     if !inside {
-                        valid[f * n + p] = false; confidence[f * n + p] = 0; stats.count(.occlusionEdge)
+                        valid[f * n + p] = false; confidence[f * n + p] = 0; remove(f * n + p, .occlusionEdge)
                     }
                 }
             }
@@ -331,6 +340,8 @@ private struct FilterPass {
             if let rule = dropped[p] {
                 stats.tracksRemoved[rule.rawValue, default: 0] += 1
                 stats.count(rule, labels: count[p])
+                let code = UInt8(LabelFilter.labelRules.firstIndex(of: rule)! + 1)
+                for f in 0..<t where valid[f * n + p] && f != queries[p].t { stats.removedBy[f * n + p] = code }
             } else { kept.append(p) }
         }
         return kept
