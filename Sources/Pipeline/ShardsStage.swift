@@ -23,10 +23,13 @@ public struct ShardsConfiguration: Sendable, Equatable {
     public var media: ShardMedia = .videoMP4
     /// x264 CRF of `video_mp4`.
     public var crf = 18
+    /// Rig clips carry each view's depth at the stored size (`depth_views`, uint16 mm).
+    public var depth = false
     public init() {}
 
     init(_ s: YAMLSection) throws {
-        try s.allow(["size_limit", "zstd_level", "media", "crf"])
+        try s.allow(["size_limit", "zstd_level", "media", "crf", "depth"])
+        if let depth = try s.bool("depth") { self.depth = depth }
         if let limit = try s.int("size_limit", atLeast: 1024) {
             guard limit < (1 << 32) else { throw s.error("size_limit", "must be below 4 GiB (MDS offsets are 32-bit)") }
             sizeLimit = limit
@@ -47,7 +50,9 @@ public struct ShardsConfiguration: Sendable, Equatable {
 
     /// The columns of a video clip's sample, or of a rig clip's.
     public func columns(rig: Bool) -> MDSColumns {
-        MDSColumns(TrainingSample.encodings(media: media, rig: rig), zstdLevel: zstdLevel, sizeLimit: sizeLimit)
+        var encodings = TrainingSample.encodings(media: media, rig: rig)
+        if rig && depth { encodings.merge(TrainingSample.depthEncodings) { a, _ in a } }
+        return MDSColumns(encodings, zstdLevel: zstdLevel, sizeLimit: sizeLimit)
     }
 }
 
@@ -67,6 +72,7 @@ public struct ShardsStage: Stage {
     }
 
     public var needsRGB: Bool { configuration.media != .none }
+    public var needsDepth: Bool { configuration.depth }
 
     public func run(_ input: StageInput) throws -> StageOutcome {
         guard let source = input.source, let video = input.video else {
