@@ -1,7 +1,8 @@
 # PseudoTrack. A newcomer on a fresh Debian/Ubuntu machine needs two commands:
 #   make demo   installs what is missing, builds, labels sample videos and a synthetic RGB-D
 #               rig, prints a summary
-#   make test   builds (optimised) and runs every test
+#   make test   checks that every module depends only on those below it, builds (optimised)
+#               and runs every test
 SHELL := /bin/bash
 SWIFT ?= swift
 BIN := .build/release/pseudotrack
@@ -24,6 +25,7 @@ build: deps
 TEST_VENV := .venv-test
 TEST_SHARDS := .build/test-shards
 test: deps
+	python3 ops/check-module-layers.py
 	bash ops/python-test-env.sh $(TEST_VENV)
 	$(SWIFT) build -c release --build-tests -Xswiftc -enable-testing
 	PSEUDOTRACK_TEST_PYTHON=$(CURDIR)/$(TEST_VENV)/bin/python \

@@ -1,24 +1,30 @@
 // swift-tools-version:6.0
 // PseudoTrack: a data engine that turns real video corpora into pseudo-labelled
-// point-tracking training data. Modules, bottom to top:
-//   CFFmpeg, CZstd, COpenBLAS,     system libraries found with pkg-config
-//   CCrypto; CPlatform             statfs, cpuid, the parent-death signal
+// point-tracking training data. Modules, bottom to top (a module depends only on those on
+// lines above its own; ops/check-module-layers.py checks it, and `make test` runs it):
+//   CFFmpeg, CZstd, CZlib, COpenBLAS, CCrypto  system libraries found with pkg-config
+//   CPlatform                      statfs, cpuid, the parent-death signal
 //   Seeding                        deterministic random numbers derived from names
-//   ImagingKernels(AVX2)           filter and Lucas–Kanade window loops, compiled for SSE2 and for AVX2
+//   ImagingKernels, ImagingKernelsAVX2  filter and Lucas–Kanade window loops, compiled for SSE2 and for AVX2
 //   Imaging                        image buffers and per-pixel kernels
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
-//   Synthetic                      videos with known content (tests, demo without samples)
 //   Features                       SIFT keypoints and descriptors, corner scores
 //   Teachers                       point trackers that make the pseudo-labels
 //   Geometry                       calibrated cameras, depth, fused clouds, multi-view 3D tracks
+//   Synthetic                      videos with known content (tests, demo without samples)
 //   Evaluation                     TAP-Vid metrics against exact ground truth
 //   Compression                    zstd for manifest artifacts and shards
 //   ArrayFiles                     NumPy .npy/.npz files
 //   Checksums                      SHA-256/SHA-1 digests (libcrypto)
 //   Manifest                       the SQLite manifest: schema, leases, artifacts, sealed shards
 //   Shards                         MDS training shards: encoding, writing, reading back
-//   Pipeline                       pipeline definitions, ingest, stages and the stage runner
+//   Labelling                      the label rules (2D and rig filters) and the rig's multi-view tracking pass; no SQLite, no FFmpeg
+//   PipelineDefinition             the pipeline YAML: its sections, the stages with the artifacts they read and write, input limits
+//   Ingest                         reading videos and rigs (rig.json, depth) and recording their sources, videos and clips in the manifest
+//   Pipeline                       the stages, their artifacts and samples, and the worker that runs them over the manifest
 //   PseudoTrackCLI                 the `pseudotrack` command
+// Each module has a test module named after it (the kernels are tested through ImagingTests;
+// FuzzTests fuzzes the parsers of outside data across modules).
 import PackageDescription
 
 let package = Package(
@@ -49,7 +55,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
-        .target(name: "Teachers", dependencies: ["Imaging", "Features", "ImagingKernels", "ImagingKernelsAVX2"],
+        .target(name: "Teachers", dependencies: ["Imaging", "Features"],
                 // Square roots that do not set errno, so that SIMD vectors' are vectorised.
                 swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "Geometry", dependencies: ["COpenBLAS"]),
@@ -62,28 +68,43 @@ let package = Package(
                 dependencies: ["Compression", "Checksums", "CPlatform", .product(name: "GRDB", package: "GRDB.swift")],
                 resources: [.process("migrations")]),
         .target(name: "Shards", dependencies: ["Compression", "Checksums"]),
+        .target(name: "Labelling", dependencies: ["Imaging", "Features", "Teachers", "Geometry"]),
+        .target(name: "PipelineDefinition",
+                dependencies: ["VideoIO", "Features", "Teachers", "Geometry", "Checksums", "Labelling", "Yams"],
+                resources: [.process("Resources/Pipelines")]),
+        .target(name: "Ingest",
+                dependencies: ["Seeding", "VideoIO", "Geometry", "ArrayFiles", "Checksums", "Manifest", "PipelineDefinition"]),
         .target(name: "Pipeline",
                 dependencies: ["Imaging", "VideoIO", "Features", "Teachers", "Geometry", "Seeding", "Manifest", "Compression", "Shards",
-                               "ArrayFiles", "Yams",
-                               .product(name: "Logging", package: "swift-log")],
-                resources: [.process("Resources/Pipelines")]),
+                               "ArrayFiles", "Labelling", "PipelineDefinition", "Ingest",
+                               .product(name: "Logging", package: "swift-log")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Features", "Teachers", "CPlatform",
-                                         "Evaluation", "ArrayFiles",
+                          dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Manifest", "Shards", "VideoIO", "Imaging",
+                                         "Synthetic", "Features", "Teachers", "CPlatform", "Evaluation", "ArrayFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging"]),
+        .testTarget(name: "SeedingTests", dependencies: ["Seeding"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "ImagingKernels", "ImagingKernelsAVX2", "Seeding"]),
         .testTarget(name: "FeaturesTests", dependencies: ["Features", "Imaging", "Seeding", "Synthetic"]),
         .testTarget(name: "TeachersTests", dependencies: ["Teachers", "Imaging", "Synthetic", "Evaluation"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Synthetic"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ArrayFiles"]),
         .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
+        .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Imaging", "VideoIO", "Geometry"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
+        .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles"]),
+        .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ShardsTests", dependencies: ["Shards", "Compression", "Checksums"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Manifest", "Shards", "VideoIO", "Imaging", "Synthetic", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "LabellingTests", dependencies: ["Labelling", "Imaging", "Teachers", "Synthetic"]),
+        .testTarget(name: "PipelineDefinitionTests", dependencies: ["PipelineDefinition", "Features", "Teachers", "Labelling", "Yams"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "PipelineDefinition"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Manifest", "Shards", "VideoIO", "Imaging",
+                                                         "Synthetic", "Seeding", "Teachers", "Features", "Geometry", "ArrayFiles", "Compression",
+                                                         .product(name: "GRDB", package: "GRDB.swift")]),
         // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
-        .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "ArrayFiles", "Shards"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "ArrayFiles", "Shards"]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

@@ -6,7 +6,9 @@
 import CCrypto
 import Foundation
 
-public struct Digest {
+/// One digest in progress. A class, so that its EVP context has one owner: it is freed
+/// exactly once, when the digest goes away, whether or not it was finalised.
+public final class Digest {
     public enum Algorithm: String, Sendable, CaseIterable {
         case sha256, sha1, sha512, md5
         fileprivate var evp: OpaquePointer? {
@@ -21,6 +23,8 @@ public struct Digest {
 
     public let algorithm: Algorithm
     private let context: OpaquePointer
+    /// The digest once finalised.
+    private var result: String?
 
     public init(_ algorithm: Algorithm = .sha256) {
         self.algorithm = algorithm
@@ -28,24 +32,30 @@ public struct Digest {
         EVP_DigestInit_ex(context, algorithm.evp, nil)
     }
 
-    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func update(_ bytes: UnsafeRawBufferPointer) {
+        precondition(result == nil, "Digest: update after finalizeHex")
         guard bytes.count > 0 else { return }
         EVP_DigestUpdate(context, bytes.baseAddress, bytes.count)
     }
 
-    public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
+    public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
-    /// The digest as lowercase hexadecimal. The digest cannot be updated afterwards.
+    /// The digest as lowercase hexadecimal. The digest cannot be updated afterwards; a
+    /// second call returns the same value.
     public func finalizeHex() -> String {
+        if let result { return result }
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         EVP_DigestFinal_ex(context, &out, &length)
-        EVP_MD_CTX_free(context)
-        return out[0..<Int(length)].map { String(format: "%02x", $0) }.joined()
+        let hex = out[0..<Int(length)].map { String(format: "%02x", $0) }.joined()
+        result = hex
+        return hex
     }
 
     public static func hex(_ bytes: [UInt8], _ algorithm: Algorithm = .sha256) -> String {
-        var d = Digest(algorithm); d.update(bytes); return d.finalizeHex()
+        let d = Digest(algorithm); d.update(bytes); return d.finalizeHex()
     }
 
     /// Digest of a file's content, streamed in 1 MiB reads.
@@ -54,7 +64,7 @@ public struct Digest {
             throw CocoaError(.fileReadNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
         defer { try? handle.close() }
-        var digest = Digest(algorithm)
+        let digest = Digest(algorithm)
         var total: Int64 = 0
         while true {
             let chunk = try handle.read(upToCount: 1 << 20) ?? Data()

@@ -5,13 +5,11 @@
 //   border       reflect-101 (…, 2, 1 | 0, 1, 2, …, n−1 | n−2, …), OpenCV's default.
 // The inner loops (ImagingKernels.SeparableRows) accumulate eight pixels at a time in
 // registers over all taps and use the kernel's symmetry; an AVX2 build of them is used
-// where the CPU has it, with bit-identical results. The caller owns the
+// where the CPU has it, with bit-identical results (ImagingKernelSet chooses). The caller owns the
 // output and a scratch buffer and reuses them across frames: no allocation per call.
 
 import CPlatform
 import Foundation
-import ImagingKernels
-import ImagingKernelsAVX2
 
 public struct GaussianKernel: Equatable, Sendable {
     public let sigma: Double
@@ -34,7 +32,7 @@ public struct GaussianKernel: Equatable, Sendable {
 public enum GaussianBlur {
     /// Blurs `source` into `destination` (same size; resized if not). `scratch` is reused.
     public static func apply(_ source: GreyImage, into destination: inout GreyImage, kernel: GaussianKernel,
-                             scratch: inout [Float]) {
+                             scratch: inout [Float], kernels: ImagingKernelSet = .current) {
         let w = source.width, h = source.height
         if destination.width != w || destination.height != h { destination = GreyImage(width: w, height: h) }
         let r = kernel.radius
@@ -42,7 +40,6 @@ public enum GaussianBlur {
         let needed = w * h + paddedWidth
         if scratch.count < needed { scratch = [Float](repeating: 0, count: needed) }
         guard w > 0 && h > 0 else { return }
-        let avx2 = KernelBuild.avx2
         kernel.taps.withUnsafeBufferPointer { tapBuffer in
             let taps = tapBuffer.baseAddress!
             source.pixels.withUnsafeBufferPointer { src in
@@ -60,11 +57,7 @@ public enum GaussianBlur {
                                 pad[r + w - 1 + d] = row[reflect(w - 1 + d, w)]
                                 d += 1
                             }
-                            if avx2 {
-                                ImagingKernelsAVX2.SeparableRows.horizontal(pad, into: tmp + y * w, width: w, taps: taps, radius: r)
-                            } else {
-                                ImagingKernels.SeparableRows.horizontal(pad, into: tmp + y * w, width: w, taps: taps, radius: r)
-                            }
+                            kernels.horizontal(pad, into: tmp + y * w, width: w, taps: taps, radius: r)
                         }
                         // Vertical pass: the 2r + 1 rows around each output row.
                         withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 2 * r + 2) { rowsBuffer in
@@ -74,11 +67,7 @@ public enum GaussianBlur {
                                     rows[2 * d] = UnsafePointer(tmp + reflect(y - d, h) * w)
                                     rows[2 * d + 1] = UnsafePointer(tmp + reflect(y + d, h) * w)
                                 }
-                                if avx2 {
-                                    ImagingKernelsAVX2.SeparableRows.vertical(rows, into: dst.baseAddress! + y * w, width: w, taps: taps, radius: r)
-                                } else {
-                                    ImagingKernels.SeparableRows.vertical(rows, into: dst.baseAddress! + y * w, width: w, taps: taps, radius: r)
-                                }
+                                kernels.vertical(rows, into: dst.baseAddress! + y * w, width: w, taps: taps, radius: r)
                             }
                         }
                     }

@@ -7,6 +7,8 @@ import CPlatform
 import Foundation
 
 public enum KernelBuild {
-    public static let avx2: Bool = pt_cpu_has_avx2_fma() != 0
-        && ProcessInfo.processInfo.environment["PSEUDOTRACK_NO_AVX2"] != "1"
+    /// Whether the CPU has AVX2 and FMA.
+    public static let cpuHasAVX2: Bool = pt_cpu_has_avx2_fma() != 0
+    /// Whether this process uses the AVX2 build (ImagingKernelSet.current).
+    public static let avx2: Bool = cpuHasAVX2 && ProcessInfo.processInfo.environment["PSEUDOTRACK_NO_AVX2"] != "1"
 }

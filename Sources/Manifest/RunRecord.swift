@@ -96,4 +96,9 @@ extension ManifestDatabase {
                            arguments: [clips, frames, Date().timeIntervalSince1970, id])
         }
     }
+
+    /// The run recorded under `id`, with its counters as they stand.
+    public func run(id: Int64) throws -> RunRecord? {
+        try read { db in try RunRecord.fetchOne(db, key: id) }
+    }
 }

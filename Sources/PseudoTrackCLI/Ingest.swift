@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import Ingest
 import Manifest
 import Pipeline
+import PipelineDefinition
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(

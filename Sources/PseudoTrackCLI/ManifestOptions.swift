@@ -1,6 +1,7 @@
 import ArgumentParser
 import Manifest
 import Pipeline
+import PipelineDefinition
 
 /// Options shared by the commands that work on a manifest.
 struct ManifestOptions: ParsableArguments {

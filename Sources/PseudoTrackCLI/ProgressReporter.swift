@@ -41,13 +41,13 @@ final class ProgressReporter: @unchecked Sendable {
         let c = status.clips
         let finished = c.done + c.skipped + c.failed
         let elapsed = max(1e-3, Date().timeIntervalSince(started))
-        let frames = (try? manifest.read { db in try Int.fetchOne(db, sql: "SELECT frames_done FROM runs WHERE id = ?", arguments: [runId]) }) ?? 0
+        let frames = (try? manifest.run(id: runId))?.framesDone ?? 0
         let rate = Double(finished - initialFinished) / elapsed
         let remaining = c.total - finished
         let eta = rate > 0 ? Double(remaining) / rate : .infinity
         let etaText = eta.isFinite ? String(format: "%.0fs", eta) : "?"
         let line = String(format: "%d/%d clips  %.2f clips/s  %.1f frames/s  ETA %@  (%d skipped, %d failed)",
-                          finished, c.total, rate, Double(frames ?? 0) / elapsed, etaText, c.skipped, c.failed)
+                          finished, c.total, rate, Double(frames) / elapsed, etaText, c.skipped, c.failed)
         if mode == .bar {
             let width = 24
             let filled = c.total > 0 ? width * finished / c.total : width

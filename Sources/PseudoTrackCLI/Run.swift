@@ -7,9 +7,9 @@
 import ArgumentParser
 import CPlatform
 import Foundation
-import GRDB
 import Manifest
 import Pipeline
+import PipelineDefinition
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -105,9 +105,7 @@ struct Run: ParsableCommand {
         reporter.stop()
         signals.cancel()
         let interrupted = stop.isSet
-        let totals = try manifest.read { db in
-            try Row.fetchOne(db, sql: "SELECT clips_done, frames_done FROM runs WHERE id = ?", arguments: [record.id!])
-        }
+        let totals = try manifest.run(id: record.id!)
         let (unfinished, failedOther, examples) = try manifest.unfinishedAndFailedByOtherCauses()
         var problems: [String] = []
         if let failure { problems.append("\(failure)") }
@@ -123,7 +121,7 @@ struct Run: ParsableCommand {
         }
         let state = interrupted && failure == nil ? "interrupted" : (problems.isEmpty ? "finished" : "failed")
         try manifest.end(run: record.id!, state: state,
-                         clipsDone: totals?["clips_done"] ?? 0, framesDone: totals?["frames_done"] ?? 0)
+                         clipsDone: totals?.clipsDone ?? 0, framesDone: totals?.framesDone ?? 0)
         if let failure { throw failure }
         let status = try manifest.status(failureLimit: 0)
         let c = status.clips

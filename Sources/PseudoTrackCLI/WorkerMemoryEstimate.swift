@@ -9,6 +9,7 @@ import Foundation
 import GRDB
 import Manifest
 import Pipeline
+import PipelineDefinition
 
 enum WorkerMemoryEstimate {
     static let baseBytes = 256 << 20

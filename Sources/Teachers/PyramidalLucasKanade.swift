@@ -11,12 +11,10 @@
 // the base level (singular window, or the window leaving the frame) is reported lost.
 // The error is the mean absolute difference between the two windows, grey levels.
 // The window loops are ImagingKernels.LucasKanadeWindows (eight samples at a time, the
-// AVX2 build where the CPU has it); an iteration samples the target window and forms its
+// AVX2 build where the CPU has it, through Imaging's ImagingKernelSet); an iteration samples the target window and forms its
 // sums in one pass, without storing it.
 
 import Imaging
-import ImagingKernels
-import ImagingKernelsAVX2
 
 public struct LucasKanadeConfiguration: Sendable, Equatable {
     /// Window side, pixels (odd).
@@ -113,40 +111,6 @@ final class PaddedPlane: @unchecked Sendable {
     }
 }
 
-/// The LucasKanadeWindows build for this CPU (see Imaging.KernelBuild).
-struct LucasKanadeKernels {
-    let avx2 = KernelBuild.avx2
-
-    @inline(__always)
-    func sample(_ o: UnsafePointer<Float>, _ s: Int, _ w: SIMD4<Float>, rows: Int, chunks: Int, into out: UnsafeMutablePointer<Float>) {
-        if avx2 {
-            ImagingKernelsAVX2.LucasKanadeWindows.sample(o, stride: s, weights: w, rows: rows, chunks: chunks, into: out)
-        } else {
-            ImagingKernels.LucasKanadeWindows.sample(o, stride: s, weights: w, rows: rows, chunks: chunks, into: out)
-        }
-    }
-
-    @inline(__always)
-    func structureTensor(gx: UnsafePointer<Float>, gy: UnsafePointer<Float>, count: Int) -> SIMD3<Float> {
-        avx2 ? ImagingKernelsAVX2.LucasKanadeWindows.structureTensor(gx: gx, gy: gy, count: count)
-            : ImagingKernels.LucasKanadeWindows.structureTensor(gx: gx, gy: gy, count: count)
-    }
-
-    @inline(__always)
-    func mismatch(_ o: UnsafePointer<Float>, _ s: Int, _ w: SIMD4<Float>, rows: Int, chunks: Int, source: UnsafePointer<Float>,
-                  gx: UnsafePointer<Float>, gy: UnsafePointer<Float>) -> SIMD2<Float> {
-        avx2 ? ImagingKernelsAVX2.LucasKanadeWindows.mismatch(o, stride: s, weights: w, rows: rows, chunks: chunks, source: source, gx: gx, gy: gy)
-            : ImagingKernels.LucasKanadeWindows.mismatch(o, stride: s, weights: w, rows: rows, chunks: chunks, source: source, gx: gx, gy: gy)
-    }
-
-    @inline(__always)
-    func absoluteDifference(_ o: UnsafePointer<Float>, _ s: Int, _ w: SIMD4<Float>, rows: Int, chunks: Int, width: Int,
-                            source: UnsafePointer<Float>) -> Float {
-        avx2 ? ImagingKernelsAVX2.LucasKanadeWindows.absoluteDifference(o, stride: s, weights: w, rows: rows, chunks: chunks, width: width, source: source)
-            : ImagingKernels.LucasKanadeWindows.absoluteDifference(o, stride: s, weights: w, rows: rows, chunks: chunks, width: width, source: source)
-    }
-}
-
 public struct LucasKanadeResult: Equatable, Sendable {
     public var x: Float
     public var y: Float
@@ -174,7 +138,7 @@ public struct PyramidalLucasKanade: Sendable {
         // past the window's width, so those columns add nothing to the sums.
         let chunks = (size + 7) / 8, columns = chunks * 8, count = size * columns
         let top = min(source.levels.count, target.levels.count) - 1
-        let kernels = LucasKanadeKernels()
+        let kernels = ImagingKernelSet.current
         var buffer = [Float](repeating: 0, count: 3 * count + (columns + 1) * (size + 1))
         var results: [LucasKanadeResult] = []
         results.reserveCapacity(points.count)

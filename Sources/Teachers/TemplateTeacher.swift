@@ -55,6 +55,13 @@ public struct TemplateConfiguration: Sendable, Equatable {
 
 public struct TemplateTeacher: Teacher {
     public let name = "template"
+    /// The sharpness (peak minus the ring two pixels out) at and above which a match's
+    /// confidence is its whole peak; below it the confidence falls in proportion.
+    static let fullSharpness: Float = 0.3
+
+    /// A label's confidence: the match's peak scaled by its sharpness, saturating at `fullSharpness`.
+    @inline(__always)
+    static func confidence(peak: Float, sharpness: Float) -> Float { peak * min(sharpness / fullSharpness, 1) }
     public let configuration: TemplateConfiguration
 
     public init(configuration: TemplateConfiguration = TemplateConfiguration()) { self.configuration = configuration }
@@ -136,12 +143,12 @@ public struct TemplateTeacher: Teacher {
                     let prediction = position[n] + velocity[n]
                     guard let recentPatch = recent[n], let m = c.search.match(recentPatch, in: pyramid, around: prediction),
                           m.peak >= c.minPeak else { seen[n] = false; continue }
-                    var found = (position: m.position, confidence: m.peak * min(m.sharpness / 0.3, 1))
+                    var found = (position: m.position, confidence: Self.confidence(peak: m.peak, sharpness: m.sharpness))
                     neighbourhood(n)
                     if let a = c.anchor.match(versions, in: pyramid, around: m.position), a.peak >= c.anchorPeak {
                         let d2 = ((a.position - m.position) * (a.position - m.position)).sum()
                         if d2 <= c.anchorDistance * c.anchorDistance {
-                            found = (a.position, max(a.peak, 0) * min(a.sharpness / 0.3, 1))
+                            found = (a.position, Self.confidence(peak: max(a.peak, 0), sharpness: a.sharpness))
                             warp[n] = tried[a.version]
                         }
                         if d2 <= c.updateDistance * c.updateDistance {
@@ -169,7 +176,7 @@ public struct TemplateTeacher: Teacher {
                         warp[n] = tried[a.version]
                         recent[n] = QueryTemplate(pyramid: pyramid, point: a.position, radius: radii[n])
                         move(n, to: a.position, predicted: prediction)
-                        confidence[n] = a.peak * min(a.sharpness / 0.3, 1)
+                        confidence[n] = Self.confidence(peak: a.peak, sharpness: a.sharpness)
                         seen[n] = true
                     } else {
                         velocity[n] = (prediction - position[n]) * c.velocityDecay

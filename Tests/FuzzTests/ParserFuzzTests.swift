@@ -17,7 +17,9 @@
 
 import ArrayFiles
 import Foundation
+@testable import Ingest
 @testable import Pipeline
+@testable import PipelineDefinition
 import Shards
 import XCTest
 

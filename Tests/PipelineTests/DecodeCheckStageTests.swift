@@ -1,5 +1,6 @@
 import Imaging
 import Manifest
+@testable import PipelineDefinition
 import Seeding
 @testable import Pipeline
 import Synthetic

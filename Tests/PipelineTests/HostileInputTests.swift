@@ -1,8 +1,10 @@
 import ArrayFiles
 import Foundation
 import GRDB
+@testable import Ingest
 import Manifest
 @testable import Pipeline
+@testable import PipelineDefinition
 import Shards
 import Synthetic
 import VideoIO

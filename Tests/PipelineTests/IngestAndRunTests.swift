@@ -1,6 +1,8 @@
 import GRDB
+import Ingest
 import Manifest
 import Pipeline
+import PipelineDefinition
 import Synthetic
 import VideoIO
 import XCTest

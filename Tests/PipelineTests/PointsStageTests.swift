@@ -1,8 +1,10 @@
 import Features
 import GRDB
 import Imaging
+import Ingest
 import Manifest
 import Pipeline
+import PipelineDefinition
 import Seeding
 import Synthetic
 import VideoIO

@@ -1,6 +1,8 @@
 import Imaging
+import Ingest
 import Manifest
 import Pipeline
+import PipelineDefinition
 import Shards
 import Synthetic
 import VideoIO
@@ -32,6 +34,8 @@ final class QualityPipelineTests: XCTestCase {
         text = text.replacingOccurrences(of: "  length: 48 ", with: "  length: 32 ")
             .replacingOccurrences(of: "  count: 1024 ", with: "  count: 160 ")
         let definition = try PipelineDefinition.parse(text)
+        XCTAssertEqual(definition.clips.length, 32, "the edit matched default.yaml's clips.length line")
+        XCTAssertEqual(definition.points.selection.count, 160, "the edit matched default.yaml's points.count line")
         XCTAssertEqual(definition.stages, ["decode-check", "points", "teacher", "full-tracker", "quality", "shards"])
         let manifest = try ManifestDatabase(path: directory + "/m.sqlite")
         try manifest.adopt(ManifestPipeline(pipelineSha256: definition.sha256, pipelineText: definition.text,

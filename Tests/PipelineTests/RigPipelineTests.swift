@@ -1,7 +1,9 @@
 import Foundation
 import Geometry
+import Ingest
 import Manifest
 import Pipeline
+import PipelineDefinition
 import Shards
 import Synthetic
 import VideoIO
@@ -21,9 +23,14 @@ final class RigPipelineTests: XCTestCase {
     func defaultPipeline(count: Int = 384) throws -> PipelineDefinition {
         let text = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/PipelineTests/RigPipelineTests.swift",
                                                                            with: "Pipelines/default.yaml"), encoding: .utf8)
-        return try PipelineDefinition.parse(text.replacingOccurrences(of: "  length: 48 ", with: "  length: 16 ")
+        let definition = try PipelineDefinition.parse(text.replacingOccurrences(of: "  length: 48 ", with: "  length: 16 ")
             .replacingOccurrences(of: "  min_length: 24 ", with: "  min_length: 8 ")
             .replacingOccurrences(of: "  count: 1024 ", with: "  count: \(count) "))
+        // The edits matched default.yaml's lines (a changed default would otherwise slip through).
+        XCTAssertEqual(definition.clips.length, 16, "default.yaml's clips.length line changed")
+        XCTAssertEqual(definition.clips.minLength, 8, "default.yaml's clips.min_length line changed")
+        XCTAssertEqual(definition.points.selection.count, count, "default.yaml's points.count line changed")
+        return definition
     }
 
     func manifest(_ definition: PipelineDefinition) throws -> ManifestDatabase {

@@ -1,6 +1,8 @@
 import GRDB
+@testable import Ingest
 import Manifest
 @testable import Pipeline
+@testable import PipelineDefinition
 import Shards
 import Synthetic
 import VideoIO

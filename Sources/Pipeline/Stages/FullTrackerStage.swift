@@ -1,0 +1,54 @@
+// `full-tracker` (monocular clips): tracks the clip's queries again with an independent
+// tracker, whose labels (`tracks.check`, the `tracks` format) are the evidence the
+// `quality` stage weighs the drawn teacher's labels against. Independence is what makes
+// the check worth having: two trackers of one family fail together. `tracker: auto`
+// therefore picks a native teacher of another family than the one drawn: `flow` (dense
+// DIS optical flow) checks the Lucas–Kanade teachers, `klt-offline` checks `template`,
+// `flow` and external teachers. (Measured on the layers sequences, `template` as the
+// checker cost a third of the recall for no gain in precision: it loses points under
+// rotation and scale change.) A rig clip gets the 3D pass instead (RigFullTracker), which
+// writes `tracks3d` (RigLabels).
+
+import Foundation
+import Geometry
+import Labelling
+import Manifest
+import PipelineDefinition
+import Teachers
+
+public struct FullTrackerStage: Stage {
+    public var interface: StageInterface { .fullTracker }
+    public let needsRGB = false
+    public let needsDepth = true
+    public let configuration: FullTrackerConfiguration
+
+    public init(configuration: FullTrackerConfiguration) { self.configuration = configuration }
+
+    public func run(_ input: StageInput) throws -> StageOutcome {
+        let queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
+        let (_, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+        let drawn = jsonObject(teacherJSON)["teacher"] as? String ?? ""
+        let name = configuration.checker(for: drawn)
+        guard let tracker = NativeTeachers.make(name, flowScale: configuration.flowScale) else { throw StageError.configuration(key: "full_tracker.tracker", message: "no native teacher '\(name)'") }
+        if input.isRig { return try runRig(input, queries: queries, tracker: tracker, drawn: drawn) }
+        let labels = try tracker.track(TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: nil), queries: queries)
+        let object: [String: Any] = ["teacher": tracker.name, "version": tracker.version, "params": tracker.parameters, "checks": drawn]
+        let metadata = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        return .done([ArtifactPayload(name: "tracks.check", format: TeacherStage.format,
+                                      bytes: TeacherStage.encode(labels, metadata: metadata), metadata: metadata)])
+    }
+
+    private func runRig(_ input: StageInput, queries: [TeacherQuery], tracker: Teacher, drawn: String) throws -> StageOutcome {
+        let queryViews = try PointsStage.decodeViews(input.artifacts["points"] ?? [])
+        let (teacherLabels, _) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+        let pass = RigFullTracker(fusion: MultiViewTrackFusion(configuration: configuration.fusion), tracker: tracker,
+                                  teacher: NativeTeachers.make(drawn))
+        let tracks = try pass.run(views: input.views, clipId: "clip-\(input.clip.id ?? 0)", queries: queries, queryViews: queryViews,
+                                  teacherLabels: teacherLabels)
+        let object: [String: Any] = ["teacher": tracker.name, "version": tracker.version, "params": tracker.parameters, "checks": drawn,
+                                     "views": input.views.map(\.name), "with_depth": input.views.filter { $0.depth != nil }.map(\.name)]
+        let metadata = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        let labels = RigLabels(tracks: tracks, queryView: queryViews, metadata: ["tracker": metadata])
+        return .done([ArtifactPayload(name: "tracks3d", format: RigLabels.format, bytes: labels.encoded(), metadata: metadata)])
+    }
+}

@@ -1,0 +1,78 @@
+// `points`: selects the clip's queries (Features.QuerySelector: SIFT on frames of the
+// first quarter, spread, trackability, Shi–Tomasi fallback, or a jittered grid) and
+// stores them as the `points` artifact: `queries` F32 [N, 3] (t, x, y in stored pixels),
+// `source` U8 [N] (0 sift, 1 shi-tomasi, 2 grid), `sigma`, `orientation`, `response` F32 [N],
+// `view` I32 [N] (the view each query is in: 0 for a video). A rig's queries are selected in
+// every view (`views: all`, the default; `count` is split evenly between them) or in one
+// named reference view. A clip with fewer than `min_points` trackable points is skipped
+// ('too-few-trackable-points').
+
+import Features
+import Foundation
+import Manifest
+import PipelineDefinition
+import Teachers
+
+public struct PointsStage: Stage {
+    public var interface: StageInterface { .points }
+    public let needsRGB = false
+    public let configuration: PointsConfiguration
+
+    public init(configuration: PointsConfiguration) { self.configuration = configuration }
+
+    public func run(_ input: StageInput) throws -> StageOutcome {
+        var random = input.random
+        var chosen = Array(input.views.indices)
+        if let name = configuration.referenceView, input.views.count > 1 {
+            guard let index = input.views.firstIndex(where: { $0.name == name }) else {
+                throw StageError.configuration(key: "points.views", message: "the rig has no view '\(name)' (views: \(input.views.map(\.name).joined(separator: ", ")))")
+            }
+            chosen = [index]
+        }
+        var selection = configuration.selection
+        selection.count = (selection.count + chosen.count - 1) / chosen.count
+        let selector = QuerySelector(configuration: selection)
+        var queries: [Query] = [], views: [Int] = []
+        for v in chosen {
+            let grey = input.views[v].grey
+            let found = selector.select(frames: grey, random: &random, motion: LucasKanadeFrameMotion(frames: grey))
+            queries += found
+            views += [Int](repeating: v, count: found.count)
+        }
+        let artifact = ArtifactPayload(name: "points", format: "points.v1+safetensors", bytes: Self.encode(queries, views: views))
+        if queries.count < configuration.minPoints {
+            return .skipped(reason: "too-few-trackable-points: \(queries.count) found, \(configuration.minPoints) needed", [artifact])
+        }
+        return .done([artifact])
+    }
+
+    public static func encode(_ queries: [Query], views: [Int]? = nil) -> [UInt8] {
+        var bundle = TensorBundle()
+        let n = queries.count
+        bundle.set("view", (views ?? [Int](repeating: 0, count: n)).map { Int32($0) }, shape: [n])
+        bundle.set("queries", queries.flatMap { [Float($0.t), $0.x, $0.y] }, shape: [n, 3])
+        bundle.set("source", queries.map { $0.source.rawValue }, shape: [n])
+        bundle.set("sigma", queries.map(\.sigma), shape: [n])
+        bundle.set("orientation", queries.map(\.orientation), shape: [n])
+        bundle.set("response", queries.map(\.response), shape: [n])
+        bundle.metadata = ["source_codes": QuerySource.allCases.map { "\($0.rawValue)=\($0.name)" }.joined(separator: ",")]
+        return bundle.encoded()
+    }
+
+    /// The view of each query (all 0 for a video, and in artifacts written before views existed).
+    public static func decodeViews(_ bytes: [UInt8]) throws -> [Int] {
+        let bundle = try TensorBundle(decoding: bytes)
+        if bundle.shape("view") == nil { return [Int](repeating: 0, count: try bundle.bytes("source").count) }
+        return try bundle.int32s("view").map(Int.init)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> [Query] {
+        let bundle = try TensorBundle(decoding: bytes)
+        let q = try bundle.floats("queries"), source = try bundle.bytes("source")
+        let sigma = try bundle.floats("sigma"), orientation = try bundle.floats("orientation"), response = try bundle.floats("response")
+        return (0..<source.count).map { i in
+            Query(t: Int(q[3 * i]), x: q[3 * i + 1], y: q[3 * i + 2], sigma: sigma[i], orientation: orientation[i],
+                  response: response[i], source: QuerySource(rawValue: source[i]) ?? .sift)
+        }
+    }
+}

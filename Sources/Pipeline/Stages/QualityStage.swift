@@ -1,0 +1,74 @@
+// `quality`: filters the drawn teacher's labels (`tracks`) with the full tracker's
+// (`tracks.check`) and the frames (LabelFilter), and stores what survives as `labels`
+// (format `labels.v1+safetensors`: the `tracks` format for the kept tracks, plus `kept`
+// I32 [N'], the index of each kept track among the queries). The per-rule statistics go
+// to the artifact's manifest metadata (`pseudotrack status` sums them) and on into the
+// shard's `meta.quality`. A rig clip's 3D labels (`tracks3d`) go through RigLabelFilter
+// instead, and `labels` is then in the RigLabels format with `kept`. A clip with fewer
+// than `min_tracks` tracks left is skipped.
+
+import Foundation
+import Labelling
+import Manifest
+import PipelineDefinition
+import Teachers
+
+public struct QualityStage: Stage {
+    public var interface: StageInterface { .quality }
+    public let needsRGB = false
+    public let configuration: QualityConfiguration
+
+    public init(configuration: QualityConfiguration) { self.configuration = configuration }
+
+    public static let format = "labels.v1+safetensors"
+
+    public func run(_ input: StageInput) throws -> StageOutcome {
+        let queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
+        let (teacher, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+        if let rig = input.artifacts["tracks3d"] { return try runRig(rig, queries: queries, teacherJSON: teacherJSON) }
+        guard let check = input.artifacts["tracks.check"] else {
+            throw StageError.inconsistent("clip \(input.clip.id ?? 0) has neither tracks.check nor tracks3d from the full tracker")
+        }
+        let (checker, checkerJSON) = try TeacherStage.decode(check)
+        let (labels, kept, statistics) = LabelFilter(configuration: configuration.filter)
+            .filter(teacher: teacher, checker: checker, queries: queries, frames: input.grey)
+        let checkerName = jsonObject(checkerJSON)["teacher"] ?? ""
+        var quality = statistics.json
+        quality["checker"] = checkerName
+        let metadata = String(decoding: try JSONSerialization.data(withJSONObject: ["quality": quality], options: [.sortedKeys]), as: UTF8.self)
+        var bundle = try TensorBundle(decoding: TeacherStage.encode(labels, metadata: teacherJSON))
+        bundle.set("kept", kept.map { Int32($0) }, shape: [kept.count])
+        bundle.metadata["quality"] = metadata
+        let artifact = ArtifactPayload(name: "labels", format: Self.format, bytes: bundle.encoded(), metadata: metadata)
+        if kept.count < configuration.minTracks {
+            return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
+        }
+        return .done([artifact])
+    }
+
+    private func runRig(_ bytes: [UInt8], queries: [TeacherQuery], teacherJSON: String) throws -> StageOutcome {
+        let input = try RigLabels(decoding: bytes)
+        var filter = RigLabelFilter()
+        filter.minFrames = configuration.filter.minFrames
+        filter.jumpFactor = configuration.filter.jumpFactor
+        let (tracks, kept, statistics) = filter.filter(input.tracks, queryFrames: queries.map(\.t))
+        var quality = statistics
+        quality["checker"] = jsonObject(input.metadata["tracker"] ?? "{}")["teacher"] ?? ""
+        let metadata = String(decoding: try JSONSerialization.data(withJSONObject: ["quality": quality], options: [.sortedKeys]), as: UTF8.self)
+        let labels = RigLabels(tracks: tracks, queryView: kept.map { input.queryView[$0] }, kept: kept,
+                               metadata: ["teacher": teacherJSON, "quality": metadata, "tracker": input.metadata["tracker"] ?? "{}"])
+        let artifact = ArtifactPayload(name: "labels", format: RigLabels.format, bytes: labels.encoded(), metadata: metadata)
+        if kept.count < configuration.minTracks {
+            return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
+        }
+        return .done([artifact])
+    }
+
+    /// The kept labels, the index of each kept track among the queries, the teacher JSON
+    /// and the quality JSON of a `labels` artifact.
+    public static func decode(_ bytes: [UInt8]) throws -> (TeacherTracks, [Int], String, String) {
+        let (labels, teacherJSON) = try TeacherStage.decode(bytes)
+        let bundle = try TensorBundle(decoding: bytes)
+        return (labels, try bundle.int32s("kept").map(Int.init), teacherJSON, bundle.metadata["quality"] ?? "{}")
+    }
+}
