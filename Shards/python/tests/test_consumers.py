@@ -82,16 +82,21 @@ def _expected_points(s):
     return valid.all(0) & ((s["visibility"] == 1) & valid).any(0)
 
 
+def _sequences(root):
+    """The sequences an export writes, {name: single-view sample} (a rig clip per query view)."""
+    from pseudotrack_data.export import _sequences as sequences
+    return dict(sequences(open_shards(root), None))
+
+
 def test_tapvid_for_cotracker_loads_in_its_tapvid_dataset(media_shard_dir, tmp_path):
     path = str(tmp_path / "tapvid_cotracker.pkl")
     assert main(["export", "--format", "tapvid", "--for", "cotracker", media_shard_dir, path]) == 0
-    ds = open_shards(media_shard_dir)
     read = _read_cotracker_tapvid(path)
-    names = sorted(read)
-    expected = [i for i in range(len(ds)) if _expected_points(ds[i]).any()]
-    assert len(names) == len(expected)          # one entry per clip that keeps a point, none empty
-    for name, i in zip(names, expected):
-        s = ds[i]
+    sequences = _sequences(media_shard_dir)
+    expected = sorted(name for name, s in sequences.items() if _expected_points(s).any())
+    assert sorted(read) == expected and expected      # one entry per sequence that keeps a point, none empty
+    for name in expected:
+        s = sequences[name]
         keep = _expected_points(s)
         frames, trajs, visibles, queries, valid = read[name]
         assert valid.all() and trajs.shape[1] == keep.sum() > 0
@@ -106,13 +111,9 @@ def test_tapvid_for_tapnet_loads_in_create_davis_dataset(media_shard_dir, tmp_pa
     counts = export_tapvid(open_shards(media_shard_dir), path, convention="tapnet")
     read = _read_tapnet_davis(path)
     assert counts["clips"] == len(read) > 0
-    ds = open_shards(media_shard_dir)
-    by_name = {}
-    from pseudotrack_data.export import seq_name
-    for i, s in enumerate(ds):
-        by_name[seq_name(i, s)] = s
+    sequences = _sequences(media_shard_dir)
     for name, (frames, points, occluded, queries, valid) in read.items():
-        s = by_name[name]
+        s = sequences[name]
         keep = _expected_points(s)
         assert valid.all() and points.shape[0] == keep.sum() > 0 and frames.min() >= -1 and frames.max() <= 1
         # Raster pixels: ours + 0.5 (tapnet's pixel centres are at i + 0.5).
