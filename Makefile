@@ -9,7 +9,7 @@ BIN := .build/release/pseudotrack
 DEMO := demo
 SAMPLES := samples
 
-.PHONY: demo test build deps bench clean
+.PHONY: demo test build deps bench clean faults
 
 deps:
 	bash ops/install-deps.sh
@@ -23,6 +23,11 @@ build: deps
 # runs twice: on shards of the reference writer (tests/mds_writer.py) and on shards the
 # engine writes from synthetic videos in the same run (ops/test-shards.sh).
 TEST_VENV := .venv-test
+# The cluster test (ops/slurm/test-array.sh) labels a corpus as a 4-task array on a real
+# one-node Slurm (ops/slurm/local-cluster.sh starts it; it stays up) with faults injected,
+# and reads the merged dataset with StreamingDataset too when STREAMING_PYTHON names a
+# Python with mosaicml-streaming (default: .venv-bench's, which make bench creates).
+STREAMING_PYTHON ?= $(wildcard $(CURDIR)/.venv-bench/bin/python)
 TEST_SHARDS := .build/test-shards
 test: deps
 	python3 ops/check-module-layers.py
@@ -33,6 +38,15 @@ test: deps
 	$(TEST_VENV)/bin/pytest -q Shards/python/tests
 	bash ops/test-shards.sh .build/release/pseudotrack $(TEST_SHARDS)
 	PSEUDOTRACK_SHARDS=$(CURDIR)/$(TEST_SHARDS)/out $(TEST_VENV)/bin/pytest -q Shards/python/tests
+	bash ops/slurm/test-array.sh $(BIN) .build/test-slurm $(CURDIR)/$(TEST_VENV)/bin/python $(STREAMING_PYTHON)
+
+# Faults injected on one machine (ops/faults.sh): SIGKILL while a shard is sealed and while
+# the manifest copy is written, the node-local manifest lost, a crashing teacher, a full
+# output disk, corrupt inputs added mid-corpus; ends with the table of clips lost (0) and
+# duplicated (0).
+faults: build
+	bash ops/python-test-env.sh $(TEST_VENV)
+	bash ops/faults.sh $(BIN) .build/faults $(CURDIR)/$(TEST_VENV)/bin/python
 
 demo: build
 	bash ops/fetch-samples.sh $(SAMPLES)

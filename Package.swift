@@ -22,6 +22,7 @@
 //   PipelineDefinition             the pipeline YAML: its sections, the stages with the artifacts they read and write, input limits
 //   Ingest                         reading videos and rigs (rig.json, depth) and recording their sources, videos and clips in the manifest
 //   Pipeline                       the stages, their artifacts and samples, and the worker that runs them over the manifest
+//   Cluster                        a corpus split into partitions across cluster tasks: partition keys, manifest copies and restores, the merged index
 //   PseudoTrackCLI                 the `pseudotrack` command
 // Each module has a test module named after it (the kernels are tested through ImagingTests;
 // FuzzTests fuzzes the parsers of outside data across modules).
@@ -78,8 +79,10 @@ let package = Package(
                 dependencies: ["Imaging", "VideoIO", "Features", "Teachers", "Geometry", "Seeding", "Manifest", "Compression", "Shards",
                                "ArrayFiles", "Labelling", "PipelineDefinition", "Ingest",
                                .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Cluster",
+                dependencies: ["Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "PseudoTrackCLI",
-                          dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Manifest", "Shards", "VideoIO", "Imaging",
+                          dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Cluster", "Manifest", "Shards", "VideoIO", "Imaging",
                                          "Synthetic", "Features", "Teachers", "CPlatform", "Evaluation", "ArrayFiles",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
@@ -105,6 +108,7 @@ let package = Package(
                                                          .product(name: "GRDB", package: "GRDB.swift")]),
         // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
         .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "ArrayFiles", "Shards"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

@@ -14,6 +14,7 @@ PACKAGES=(
   libssl-dev
   zlib1g-dev
   python3-venv
+  munge slurmctld slurmd slurm-client   # the one-node Slurm cluster of make test (ops/slurm/local-cluster.sh)
 )
 
 missing=()

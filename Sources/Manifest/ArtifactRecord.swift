@@ -39,6 +39,9 @@ public struct ArtifactRecord: Codable, Sendable, FetchableRecord, MutablePersist
 
     /// The raw bytes, decompressed and checked against the stored SHA-256.
     public func payload() throws -> [UInt8] {
+        if compression == Self.dropped {
+            throw ManifestError.invalid("artifact \(name) of clip \(clipId) was dropped once the clip was sealed in a shard (only its size, SHA-256 and metadata are kept; `run --keep-artifacts` keeps them whole)")
+        }
         let raw = try Zstd.decompress([UInt8](data))
         guard raw.count == rawBytes, Digest.hex(raw) == sha256 else {
             throw ManifestError.invalid("artifact \(name) of clip \(clipId) is damaged: checksum mismatch")

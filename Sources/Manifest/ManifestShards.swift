@@ -87,6 +87,7 @@ extension ManifestDatabase {
                 try db.execute(sql: "INSERT INTO shard_samples (shard_id, sample_index, clip_id, tracks) VALUES (?, ?, ?, ?)",
                                arguments: [shardId, sample, member.lease.clipId, member.tracks])
                 try member.lease.finishDone(member.task, seconds: member.seconds, db)
+                if !Self.keepsSealedArtifacts { try ArtifactRecord.dropPayloads(clip: member.lease.clipId, db) }
             }
             return try ShardRecord.fetchOne(db, sql: "SELECT * FROM shards WHERE id = ?", arguments: [shardId])!
         }

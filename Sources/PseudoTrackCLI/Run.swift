@@ -35,6 +35,8 @@ struct Run: ParsableCommand {
     @Option(help: "Largest pipeline YAML accepted, in bytes.") var maxPipelineBytes: Int = InputLimits().maxPipelineBytes
     @Flag(help: "Start the workers asked for even when their estimated memory exceeds the machine's.")
     var ignoreMemoryEstimate = false
+    @Flag(help: "Keep every stage's artifacts in the manifest after their clip is sealed (by default only their sizes, checksums and metadata stay).")
+    var keepArtifacts = false
     @Option(help: .hidden) var runId: Int64?
 
     static let interruptedExitCode: Int32 = 75
@@ -50,6 +52,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        if keepArtifacts { setenv("PSEUDOTRACK_KEEP_ARTIFACTS", "1", 1) }   // the worker processes inherit it
         let manifest = try manifestOptions.open()
         guard try manifest.pipeline() != nil else {
             throw ValidationError("\(manifestOptions.manifest): nothing ingested yet; run `pseudotrack ingest` first")

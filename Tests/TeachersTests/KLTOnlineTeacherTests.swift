@@ -4,7 +4,7 @@ import Teachers
 import XCTest
 
 final class KLTOnlineTeacherTests: XCTestCase {
-    func testFollowsAPanAndLosesPointsThatLeave() {
+    func testFollowsAPanBothWaysFromTheQueryAndLosesPointsThatLeave() {
         // The background moves (2, 1) px per frame: content at (x, y) in frame 0 is at
         // (x − 2t, y − t) in frame t.
         var clip = SyntheticClip(width: 160, height: 120, frameCount: 12, seed: 31)
@@ -21,7 +21,12 @@ final class KLTOnlineTeacherTests: XCTestCase {
             XCTAssertEqual(p.y, 60 - Float(t), accuracy: 0.15, "frame \(t)")
             XCTAssertTrue(result.visible[t * 3])
         }
-        XCTAssertFalse(result.valid[0 * 3 + 1], "before its query frame the teacher says nothing")
+        // Query 1 is chosen in frame 3: the chain also runs back from there to frame 0.
+        for t in 0..<3 {
+            XCTAssertTrue(result.valid[t * 3 + 1] && result.visible[t * 3 + 1], "frame \(t), before the query frame")
+            XCTAssertEqual(result.position(t: t, n: 1).x, 100.5 + 2 * Float(3 - t), accuracy: 0.15, "frame \(t)")
+            XCTAssertEqual(result.position(t: t, n: 1).y, 70.25 + Float(3 - t), accuracy: 0.15, "frame \(t)")
+        }
         XCTAssertTrue(result.valid[3 * 3 + 1] && result.visible[3 * 3 + 1])
         XCTAssertEqual(result.position(t: 9, n: 1).x, 100.5 - 12, accuracy: 0.15)
         // Query 2 starts 14 px from the left edge and moves left 2 px a frame: it leaves.

@@ -1,0 +1,146 @@
+// `pseudotrack bench manifest`: the manifest at corpus scale. Builds a synthetic manifest
+// of N clips (default 1,000,000): sources of 100 clips each recorded through the same
+// ingest call as real videos (ManifestDatabase.record, the default pipeline's six stages),
+// then every clip but the last `--pending` finished as a sealed clip leaves it — each task
+// done with one attempt row, each stage's artifact row kept without its bytes (sealing
+// drops them: ArtifactSlimming) but with metadata of a real run's size, 100 clips per
+// sealed shard. Then it times, on that file: claim + begin + complete of a task (the
+// median of --samples claims, each on a fresh clip) and `status` (median of 3), and
+// prints the file's bytes per clip.
+
+import ArgumentParser
+import Foundation
+import GRDB
+import Manifest
+
+struct BenchManifest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manifest",
+        abstract: "Claim latency, status time and bytes per clip on a synthetic manifest of many clips.")
+
+    @Option(help: "Clips in the synthetic manifest.") var clips = 1_000_000
+    @Option(help: "Clips left pending (claimed by the timing loop).") var pending = 2_000
+    @Option(help: "Claims timed.") var samples = 300
+    @Option(help: "Where to build it (default: a temporary directory, removed afterwards).") var directory: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    static let stages = ["decode-check", "points", "teacher", "full-tracker", "quality", "shards"]
+
+    func run() throws {
+        guard clips >= 200, pending >= samples, pending < clips else { throw ValidationError("need clips >= 200 and samples <= pending < clips") }
+        let folder = directory ?? NSTemporaryDirectory() + "pseudotrack-bench-manifest-\(getpid())"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { if directory == nil { try? FileManager.default.removeItem(atPath: folder) } }
+        let path = folder + "/manifest.sqlite"
+        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        let manifest = try ManifestDatabase(path: path)
+        try manifest.adopt(ManifestPipeline(pipelineSha256: String(repeating: "b", count: 64), pipelineText: "bench", seed: 0, stageNames: Self.stages))
+
+        let started = Date()
+        let perSource = 100
+        let sources = (clips + perSource - 1) / perSource
+        for first in stride(from: 0, to: sources, by: 100) {
+            let batch = try (first..<min(sources, first + 100)).map { s in try Self.source(s, clips: min(perSource, clips - s * perSource)) }
+            _ = try manifest.record(batch, stages: Self.stages, maxAttempts: 3)
+        }
+        let finished = clips - pending
+        try finish(manifest, clips: finished)
+        let built = Date().timeIntervalSince(started)
+        try manifest.write { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+
+        // claim + begin + complete, each on a fresh clip.
+        var claims: [Double] = []
+        let owner = LeaseOwner()
+        for _ in 0..<samples {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            guard let lease = try manifest.claim(owner: owner) else { break }
+            let task = lease.tasks[0]
+            try lease.begin(task)
+            try lease.complete(task, artifacts: [ArtifactPayload(name: "decode-check", format: "bench", bytes: Array(repeating: 1, count: 200))], seconds: 0.01)
+            claims.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            try lease.release()
+        }
+        var statusTimes: [Double] = []
+        var done = 0
+        for _ in 0..<3 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            done = try manifest.status(failureLimit: 100).clips.done
+            statusTimes.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        let readOnly = try ManifestDatabase(path: path, readOnly: true)
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        _ = try readOnly.status(failureLimit: 100)
+        let readOnlyStatus = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        try manifest.write { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let result: [String: Any] = [
+            "clips": clips, "clips_done": done, "build_seconds": built, "file_bytes": bytes,
+            "bytes_per_clip": Double(bytes) / Double(clips),
+            "claim_complete_ms_median": median(claims), "claim_complete_ms_p90": claims.sorted()[claims.count * 9 / 10],
+            "status_seconds_median": median(statusTimes), "status_read_only_seconds": readOnlyStatus,
+        ]
+        if json {
+            print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "%d clips (%d done), built in %.0f s: %.1f MB, %.0f bytes per clip", clips, done, built, Double(bytes) / 1e6, Double(bytes) / Double(clips)))
+            print(String(format: "claim + begin + complete of a task: median %.2f ms, p90 %.2f ms (%d claims)",
+                         median(claims), claims.sorted()[claims.count * 9 / 10], claims.count))
+            print(String(format: "status: median %.2f s (3 runs); read-only open %.2f s", median(statusTimes), readOnlyStatus))
+        }
+    }
+
+    /// A synthetic source `s` with `clips` clips of 48 frames.
+    static func source(_ s: Int, clips: Int) throws -> IngestedSource {
+        let hash = String(format: "%064x", s + 1)
+        let uri = "/corpus/videos/\(s / 1000)/video-\(s).mp4"
+        let source = SourceRecord(kind: .video, uri: uri, sha256: hash, bytes: 30_000_000, state: .ingested, runId: nil, ingestedAt: 0)
+        let frames = clips * 48
+        var video = try VideoRecord(sourceId: 0, viewIndex: 0, viewName: "main", path: uri, sha256: hash, container: "mov,mp4,m4a,3gp,3g2,mj2",
+                                    codec: "h264", pixelFormat: "yuv420p", codedWidth: 1920, codedHeight: 1088, width: 1920, height: 1080,
+                                    frameRate: 30, frameCount: frames, containerFrameCount: frames, duration: Double(frames) / 30,
+                                    rotation: 0, variableFrameRate: false, timeBaseNum: 1, timeBaseDen: 15360,
+                                    timestamps: (0..<Int64(frames)).map { $0 * 512 })
+        video.fileBytes = 30_000_000; video.fileMtimeNs = 1_700_000_000_000_000_000
+        let geometry = "{\"height\":288,\"offsetX\":0,\"offsetY\":0,\"scaleX\":0.26666666666666666,\"scaleY\":0.26666666666666666,\"width\":512}"
+        let clipRecords = (0..<clips).map { c in
+            ClipRecord(sourceId: 0, clipIndex: c, frameStep: 1, frames: Array(c * 48..<c * 48 + 48), geometryJSON: geometry,
+                       storedWidth: 512, storedHeight: 288, scaleX: 0.2667, scaleY: 0.2667, offsetX: 0, offsetY: 0, seed: Int64(s * 1000 + c))
+        }
+        return IngestedSource(source: source, videos: [video], clips: clipRecords)
+    }
+
+    /// Finishes the first `clips` clips as sealing leaves them (SQL, in one transaction).
+    func finish(_ manifest: ManifestDatabase, clips: Int) throws {
+        // Metadata of the sizes a real run stores (teacher, labels with the quality totals).
+        let teacher = "{\"teacher\":\"klt-offline\",\"points\":1024,\"frames\":48,\"seconds\":0.41}"
+        let labels = "{\"quality\":{\"labels_in\":49152,\"labels_out\":40731,\"tracks_in\":1024,\"tracks_out\":902,\"labels_removed\":{\"agreement\":3120,\"appearance\":2210,\"cycle\":1400,\"duplicates\":512,\"motion\":700,\"visibility\":479}},\"tracker\":\"flow\"}"
+        try manifest.write { db in
+            let now = Date().timeIntervalSince1970
+            try db.execute(sql: """
+                UPDATE tasks SET state = 'done', attempts = 1, lease_owner = 'node-001:12345', started_at = ?, finished_at = ?, seconds = 0.5
+                WHERE clip_id <= ?
+                """, arguments: [now, now, clips])
+            try db.execute(sql: """
+                INSERT INTO task_attempts (task_id, attempt, lease_owner, lease_token, started_at, ended_at, outcome)
+                SELECT id, 1, 'node-001:12345', hex(randomblob(16)), ?, ?, 'done' FROM tasks WHERE clip_id <= ?
+                """, arguments: [now, now, clips])
+            try db.execute(sql: """
+                INSERT INTO artifacts (clip_id, stage, name, format, compression, raw_bytes, sha256, data, created_at, metadata)
+                SELECT clip_id, stage, CASE stage WHEN 'teacher' THEN 'tracks' WHEN 'quality' THEN 'labels' ELSE stage END,
+                       stage || '.v1', 'dropped', 50000 + clip_id % 1000, lower(hex(randomblob(32))), x'', ?,
+                       CASE stage WHEN 'teacher' THEN ? WHEN 'quality' THEN ? ELSE NULL END
+                FROM tasks WHERE clip_id <= ? AND stage != 'shards'
+                """, arguments: [now, teacher, labels, clips])
+            try db.execute(sql: """
+                INSERT INTO shards (directory, shard_index, basename, samples, raw_bytes, raw_sha1, zip_bytes, zip_sha1, entry, lease_owner, sealed_at)
+                SELECT '/shared/out/part-00000', k, printf('shard.%05d.mds.zstd', k), 100, 60000000, lower(hex(randomblob(20))),
+                       19000000, lower(hex(randomblob(20))), '{"column_encodings":["..."]}', 'node-001:12345', ?
+                FROM (WITH RECURSIVE n(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM n WHERE k + 1 < ?) SELECT k FROM n)
+                """, arguments: [now, (clips + 99) / 100])
+            try db.execute(sql: """
+                INSERT INTO shard_samples (shard_id, sample_index, clip_id, tracks)
+                SELECT (clip_id - 1) / 100 + 1, (clip_id - 1) % 100, clip_id, 900 FROM tasks WHERE clip_id <= ? AND stage = 'shards'
+                """, arguments: [clips])
+        }
+    }
+}
