@@ -498,14 +498,18 @@ class ShardDataset(Sequence):
         beside = os.path.join(self.root, info.raw_data.basename)
         if info.zip_data is None or os.path.isfile(beside):
             return beside
-        cached = os.path.join(self.cache_dir, info.raw_data.basename)
+        parts = info.raw_data.basename.replace("\\", "/").split("/")
+        if os.path.isabs(info.raw_data.basename) or any(p in ("", ".", "..") for p in parts):
+            raise ShardFormatError(f"index.json shard {k}: raw_data basename {info.raw_data.basename!r} is not a "
+                                   "relative path inside the directory")
+        cached = os.path.join(self.cache_dir, *parts)
         try:
             if os.path.getsize(cached) == info.raw_data.bytes:
                 return cached
         except OSError:
             pass
         raw = self._decompressed(k, self.verify_hashes)
-        os.makedirs(self.cache_dir, exist_ok=True)
+        os.makedirs(os.path.dirname(cached), exist_ok=True)  # merged datasets name part-NNNNN/shard...
         tmp = f"{cached}.{os.getpid()}.{threading.get_ident()}.tmp"
         with open(tmp, "wb") as f:
             f.write(raw)

@@ -241,3 +241,27 @@ def test_dataset_pickles_for_worker_processes(shard_dir):
     first = ds[0]
     clone = pickle.loads(pickle.dumps(ds))
     assert clone[0]["meta"] == first["meta"]
+
+
+def test_copies_of_shards_in_subdirectories_stay_inside_the_cache(shard_copy, tmp_path):
+    """A merged dataset names its shards part-NNNNN/shard...; a basename that leaves the
+    directory is refused before anything is written."""
+    index = _index(shard_copy)
+    entry = index["shards"][0]
+    os.makedirs(os.path.join(shard_copy, "part-00000"))
+    os.rename(os.path.join(shard_copy, entry["zip_data"]["basename"]),
+              os.path.join(shard_copy, "part-00000", entry["zip_data"]["basename"]))
+    entry["zip_data"]["basename"] = "part-00000/" + entry["zip_data"]["basename"]
+    entry["raw_data"]["basename"] = "part-00000/" + entry["raw_data"]["basename"]
+    with open(os.path.join(shard_copy, "index.json"), "w") as f:
+        json.dump(index, f)
+    cache = str(tmp_path / "cache")
+    ds = open_shards(shard_copy, cache_dir=cache)
+    assert ds[0]["meta"]["clip_id"]
+    assert os.path.isfile(os.path.join(cache, entry["raw_data"]["basename"]))
+    entry["raw_data"]["basename"] = "../outside.mds"
+    with open(os.path.join(shard_copy, "index.json"), "w") as f:
+        json.dump(index, f)
+    with pytest.raises(ShardFormatError, match="not a relative path"):
+        open_shards(shard_copy, cache_dir=cache)[0]
+    assert not os.path.exists(tmp_path / "outside.mds")
