@@ -1,6 +1,6 @@
 # PseudoTrack. A newcomer on a fresh Debian/Ubuntu machine needs two commands:
 #   make demo   installs what is missing, builds, labels sample videos and a synthetic RGB-D
-#               rig, prints a summary
+#               rig, prints a summary, writes the HTML report and prints the path to open
 #   make test   checks that every module depends only on those below it, builds (optimised)
 #               and runs every test
 SHELL := /bin/bash
@@ -29,6 +29,9 @@ TEST_VENV := .venv-test
 # Python with mosaicml-streaming (default: .venv-bench's, which make bench creates).
 STREAMING_PYTHON ?= $(wildcard $(CURDIR)/.venv-bench/bin/python)
 TEST_SHARDS := .build/test-shards
+# The report's browser test (ops/test-report.sh) opens the report of TEST_SHARDS' manifest in
+# headless Chromium; its screenshots are left in TEST_REPORT for a person to look at.
+TEST_REPORT := .build/test-report
 test: deps
 	python3 ops/check-module-layers.py
 	bash ops/python-test-env.sh $(TEST_VENV)
@@ -39,6 +42,7 @@ test: deps
 	bash ops/test-shards.sh .build/release/pseudotrack $(TEST_SHARDS)
 	PSEUDOTRACK_SHARDS=$(CURDIR)/$(TEST_SHARDS)/out $(TEST_VENV)/bin/pytest -q Shards/python/tests
 	bash ops/slurm/test-array.sh $(BIN) .build/test-slurm $(CURDIR)/$(TEST_VENV)/bin/python $(STREAMING_PYTHON)
+	bash ops/test-report.sh $(CURDIR)/.build/release/pseudotrack $(TEST_SHARDS) $(TEST_REPORT) $(TEST_VENV)/bin/pytest
 
 # Faults injected on one machine (ops/faults.sh): SIGKILL while a shard is sealed and while
 # the manifest copy is written, the node-local manifest lost, a crashing teacher, a full
@@ -58,6 +62,8 @@ demo: build
 	$(BIN) status --manifest $(DEMO)/manifest.sqlite
 	@echo
 	$(BIN) verify --manifest $(DEMO)/manifest.sqlite --out $(DEMO)/out
+	@echo
+	$(BIN) report --manifest $(DEMO)/manifest.sqlite --out $(DEMO)/out --to $(DEMO)/report
 
 # Speed against the references, in the same run: ffmpeg for decoding, OpenCV for SIFT and
 # Lucas-Kanade, zstd for writing shards (on the demo's shards), mosaicml-streaming's
@@ -71,7 +77,8 @@ demo: build
 # are passed through). The Python side (numpy, OpenCV, scikit-image, mosaicml-streaming)
 # lives in a virtual environment of its own, .venv-bench. Decoding and SIFT are measured
 # on ../shared/data/videos when it exists, else on the sample videos. The 3D labels of
-# ../shared/bench's RGB-D rigs are scored when that directory exists (ops/bench/rigs.sh).
+# ../shared/bench's RGB-D rigs are scored when that directory exists (ops/bench/rigs.sh). The
+# report's build time on the demo's manifest and on 100,000 cloned clips: ops/bench/report.sh.
 BENCH_VENV := .venv-bench
 BENCH_VIDEOS = $(or $(wildcard ../shared/data/videos/*.mp4),$(SAMPLES))
 bench: build
@@ -86,6 +93,7 @@ bench: build
 	test -f $(DEMO)/out/index.json || $(MAKE) demo
 	bash ops/bench/shards.sh $(BIN) $(DEMO)/out
 	$(BENCH_VENV)/bin/python ops/bench/shard_reader.py
+	bash ops/bench/report.sh $(BIN) $(DEMO)
 	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/pipeline.sh $(BIN)
 	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/rigs.sh $(BIN)
 

@@ -23,6 +23,8 @@
 //   Ingest                         reading videos and rigs (rig.json, depth) and recording their sources, videos and clips in the manifest
 //   Pipeline                       the stages, their artifacts and samples, and the worker that runs them over the manifest
 //   Cluster                        a corpus split into partitions across cluster tasks: partition keys, manifest copies and restores, the merged index
+//   Overlay                        draws a clip's labels over its frames into an H.264 video (`render`)
+//   Report                         builds a run's static HTML report: SVG plots, a gallery of overlays, clip pages
 //   PseudoTrackCLI                 the `pseudotrack` command
 // Each module has a test module named after it (the kernels are tested through ImagingTests;
 // FuzzTests fuzzes the parsers of outside data across modules).
@@ -81,9 +83,11 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "Cluster",
                 dependencies: ["Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Overlay", dependencies: ["Imaging", "VideoIO", "Manifest", "Shards", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Report", dependencies: ["Overlay", "Manifest", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "PseudoTrackCLI",
                           dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Cluster", "Manifest", "Shards", "VideoIO", "Imaging",
-                                         "Synthetic", "Features", "Teachers", "CPlatform", "Evaluation", "ArrayFiles",
+                                         "Synthetic", "Features", "Teachers", "CPlatform", "Evaluation", "ArrayFiles", "Overlay", "Report",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log")]),
 
@@ -109,6 +113,8 @@ let package = Package(
         // Seeded mutation fuzzing of the parsers of outside data (a fixed number of iterations per run).
         .testTarget(name: "FuzzTests", dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "ArrayFiles", "Shards"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(name: "OverlayTests", dependencies: ["Overlay", "Imaging", "VideoIO"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Overlay", "Manifest"]),
         .testTarget(name: "CLITests", dependencies: ["PseudoTrackCLI", "Manifest", "VideoIO", "Synthetic", .product(name: "GRDB", package: "GRDB.swift")]),
     ],
     swiftLanguageModes: [.v5]

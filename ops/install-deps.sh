@@ -15,6 +15,7 @@ PACKAGES=(
   zlib1g-dev
   python3-venv
   munge slurmctld slurmd slurm-client   # the one-node Slurm cluster of make test (ops/slurm/local-cluster.sh)
+  chromium chromium-driver fonts-dejavu-core
 )
 
 missing=()

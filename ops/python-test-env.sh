@@ -25,7 +25,7 @@ want=$( { cat "$REQ" "$PKG/pyproject.toml"; echo "$PKG"; "$PYTHON" -c 'import sy
 
 healthy() {
   [ -x "$DIR/bin/python" ] && "$DIR/bin/python" - <<'PY' >/dev/null 2>&1
-import numpy, zstandard, av, cv2, pytest, pseudotrack_data
+import numpy, zstandard, av, cv2, pytest, selenium, pseudotrack_data
 PY
 }
 
@@ -53,7 +53,7 @@ if ! "$DIR/bin/python" -m pip install --quiet --disable-pip-version-check --no-i
 fi
 if ! healthy; then
   echo "python-test-env: installed, but the imports still fail:" >&2
-  "$DIR/bin/python" -c 'import numpy, zstandard, av, cv2, pytest, pseudotrack_data' >&2 || true
+  "$DIR/bin/python" -c 'import numpy, zstandard, av, cv2, pytest, selenium, pseudotrack_data' >&2 || true
   exit 1
 fi
 echo "$want" >"$STAMP"

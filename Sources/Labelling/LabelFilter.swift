@@ -64,6 +64,8 @@ public struct LabelFilterStatistics: Sendable, Equatable {
     public var labelsIn = 0, labelsOut = 0, visibleOut = 0, occludedOut = 0
     public var removed: [String: Int] = [:]
     public var tracksRemoved: [String: Int] = [:]
+    /// [T, N]: for each label removed, 1 + the index of its rule in LabelFilter.labelRules (0: not removed).
+    public var removedBy: [UInt8] = []
 
     public var json: [String: Any] {
         ["tracks_in": tracksIn, "tracks_out": tracksOut, "labels_in": labelsIn, "labels_out": labelsOut,
@@ -90,6 +92,9 @@ public struct LabelFilter {
         for r in Self.labelRules { stats.removed[r] = 0 }
         stats.tracksRemoved = ["duplicate": 0, "short-track": 0]
         stats.tracksIn = n
+        stats.removedBy = [UInt8](repeating: 0, count: t * n)
+        let ruleCodes = Dictionary(uniqueKeysWithValues: Self.labelRules.enumerated().map { ($1, UInt8($0 + 1)) })
+        func remove(_ i: Int, _ rule: String) { stats.removed[rule]! += 1; stats.removedBy[i] = ruleCodes[rule]! }
 
         var valid = [Bool](repeating: false, count: t * n), visible = valid, solo = valid
         var confidence = [Float](repeating: 0, count: t * n)
@@ -113,14 +118,14 @@ public struct LabelFilter {
                         continue
                     }
                     let d = distance256(position(teacher, i), position(checker, i))
-                    guard d <= c.agreePx else { stats.removed["agreement"]! += 1; continue }
+                    guard d <= c.agreePx else { remove(i, "agreement"); continue }
                     valid[i] = true; visible[i] = true
                     let agreement = (d / c.agreePx) * (d / c.agreePx)
                     confidence[i] = min(1, max(0, teacher.confidence[i])) * (1 - 0.5 * agreement)
                 } else {
-                    guard checkerHidden else { stats.removed["visibility"]! += 1; continue }
+                    guard checkerHidden else { remove(i, "visibility"); continue }
                     guard distance256(position(teacher, i), position(checker, i)) <= c.occlusionAgreePx else {
-                        stats.removed["agreement"]! += 1; continue
+                        remove(i, "agreement"); continue
                     }
                     valid[i] = true
                     confidence[i] = 1 - 0.5 * (min(1, max(0, teacher.confidence[i])) + min(1, max(0, checker.confidence[i])))
@@ -152,7 +157,7 @@ public struct LabelFilter {
                     guard valid[i] else { continue }
                     if let rule = cut {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.removed[rule]! += 1
+                        remove(i, rule)
                         continue
                     }
                     guard visible[i] else {
@@ -160,7 +165,7 @@ public struct LabelFilter {
                         if template.isTextured, let m = refind.match(template, in: [frames[f]], around: position(teacher, i)),
                            m.peak >= c.refuteAppearance {
                             valid[i] = false; confidence[i] = 0
-                            stats.removed["occlusion-refuted"]! += 1
+                            remove(i, "occlusion-refuted")
                         }
                         continue
                     }
@@ -175,12 +180,12 @@ public struct LabelFilter {
                     }
                     if let rule = cut {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.removed[rule]! += 1
+                        remove(i, rule)
                         continue
                     }
                     if solo[i] && (appearance ?? -1) < c.soloAppearance {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        stats.removed["visibility"]! += 1
+                        remove(i, "visibility")
                         continue
                     }
                     if let score = appearance {
@@ -192,7 +197,7 @@ public struct LabelFilter {
                         let match = search.match(back, in: [frames[q.t]], around: SIMD2(q.x, q.y))
                         if match == nil || distance256(match!.position, SIMD2(q.x, q.y)) > c.cyclePx {
                             valid[i] = false; visible[i] = false; confidence[i] = 0
-                            stats.removed["cycle"]! += 1
+                            remove(i, "cycle")
                         }
                     }
                 }
@@ -219,7 +224,7 @@ public struct LabelFilter {
             }
             for f in 0..<t where valid[f * n + p] && !seen(f) {
                 if (before[f] ?? .max) > c.occlusionGap || (after[f] ?? .max) > c.occlusionGap {
-                    valid[f * n + p] = false; confidence[f * n + p] = 0; stats.removed["unbounded"]! += 1
+                    valid[f * n + p] = false; confidence[f * n + p] = 0; remove(f * n + p, "unbounded")
                 }
             }
         }
@@ -233,7 +238,7 @@ public struct LabelFilter {
                 for f in 0..<t where hidden[f * n + p] {
                     let inside = f - m >= 0 && f + m < t && (f - m...f + m).allSatisfy { g in hidden[g * n + p] }
                     if !inside {
-                        valid[f * n + p] = false; confidence[f * n + p] = 0; stats.removed["occlusion-edge"]! += 1
+                        valid[f * n + p] = false; confidence[f * n + p] = 0; remove(f * n + p, "occlusion-edge")
                     }
                 }
             }
@@ -260,6 +265,7 @@ public struct LabelFilter {
             if let rule = dropped[p] {
                 stats.tracksRemoved[rule]! += 1
                 stats.removed[rule]! += count[p]
+                for f in 0..<t where valid[f * n + p] && f != queries[p].t { stats.removedBy[f * n + p] = ruleCodes[rule]! }
             } else { kept.append(p) }
         }
 

@@ -7,15 +7,16 @@ import PipelineDefinition
 
 struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Register videos in a manifest: hash, probe and cut them into clips.",
+        abstract: "Register videos and camera rigs in a manifest: hash, probe and cut them into clips.",
         discussion: """
-        PATH is a video file, a directory (searched recursively for video files) or @LIST \
+        PATH is a video file, a rig directory (holding rig.json), a directory (searched \
+        recursively for video files and rigs) or @LIST \
         (a text file with one path per line). Files that cannot be read are recorded as \
         failed with their cause; the others go on. The same content ingested again is \
         reported as a duplicate and not added twice.
         """)
 
-    @Argument(help: "Video files, directories or @list files.") var paths: [String]
+    @Argument(help: "Video files, rig directories, directories or @list files.") var paths: [String]
     @OptionGroup var manifestOptions: ManifestOptions
     @Option(help: "Pipeline YAML (default: the manifest's, or Pipelines/default.yaml for a new manifest).")
     var pipeline: String?

@@ -9,6 +9,6 @@ struct PseudoTrack: ParsableCommand {
         commandName: "pseudotrack",
         abstract: "Turns video corpora into pseudo-labelled point-tracking training data.",
         version: EngineVersion.string,
-        subcommands: [Ingest.self, Run.self, Status.self, Verify.self, Probe.self, Points.self, Track.self, Eval.self, Bench.self, Synthesize.self,
+        subcommands: [Ingest.self, Run.self, Status.self, Verify.self, Probe.self, Points.self, Track.self, Eval.self, Render.self, ReportCommand.self, Bench.self, Synthesize.self,
                       PartitionCommand.self, Merge.self])
 }

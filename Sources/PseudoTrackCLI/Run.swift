@@ -24,7 +24,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var manifestOptions: ManifestOptions
     @Option(help: "Output directory: the training shards (index.json, shard.NNNNN.mds.zstd).") var out: String
-    @Option(help: "Worker processes (default: one per core).") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker processes; the default is one per core of this machine.") var workers: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Pipeline YAML; must be the one the manifest was ingested with.") var pipeline: String?
     @Option(help: "Progress display: auto (a bar on a terminal, log lines otherwise), bar, log or none.")
     var progress: ProgressMode = .auto
@@ -55,7 +55,7 @@ struct Run: ParsableCommand {
         if keepArtifacts { setenv("PSEUDOTRACK_KEEP_ARTIFACTS", "1", 1) }   // the worker processes inherit it
         let manifest = try manifestOptions.open()
         guard try manifest.pipeline() != nil else {
-            throw ValidationError("\(manifestOptions.manifest): nothing ingested yet; run `pseudotrack ingest` first")
+            throw ValidationError("\(manifestOptions.manifest): nothing ingested yet; ingest videos into it first (see `pseudotrack ingest --help`)")
         }
         let definition = try PipelineChoice.resolve(pipeline, manifest: manifest, runsCommands: true,
                                                     trustManifestCommands: trustManifestCommands, maximumBytes: maxPipelineBytes)
@@ -131,7 +131,9 @@ struct Run: ParsableCommand {
         print("clips: \(c.done) done, \(c.skipped) skipped, \(c.failed) failed, \(c.pending + c.running) left of \(c.total)")
         if let output {
             let shards = try manifest.shards(in: output.directory.path)
-            print("shards: \(shards.count) in \(output.directory.path) (\(shards.reduce(0) { $0 + $1.samples }) clips); check them with `pseudotrack verify --out \(out)`")
+            print("shards: \(shards.count) in \(output.directory.path) (\(shards.reduce(0) { $0 + $1.samples }) clips)")
+            print("check them with `\(ShellWord.command(["verify", "--manifest", manifestOptions.manifest, "--out", out]))`")
+            print("see them with `\(ShellWord.command(["report", "--manifest", manifestOptions.manifest, "--out", out, "--to", out + "-report"]))`")
         }
         if interrupted {
             print("interrupted: run the same command again to resume")

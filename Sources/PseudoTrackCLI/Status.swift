@@ -4,7 +4,7 @@ import Manifest
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a manifest's progress: videos, clips, stages, failures and the last run's throughput.")
+        abstract: "Show a manifest's progress: sources (videos and rigs), clips, stages, labels, failures and the last run's throughput.")
 
     @OptionGroup var manifestOptions: ManifestOptions
     @Flag(help: "Print JSON.") var json = false
@@ -18,7 +18,8 @@ struct Status: ParsableCommand {
             return
         }
         let v = status.videos, c = status.clips
-        print("videos  \(v.total) total: \(v.ingested) ingested, \(v.duplicates) duplicates, \(v.failed) failed")
+        // Sources: what ingest was given, a video file or a rig directory of several videos each.
+        print("sources \(v.total) total (videos and rigs): \(v.ingested) ingested, \(v.duplicates) duplicates, \(v.failed) failed")
         print("clips   \(c.total) total: \(c.done) done, \(c.pending) pending, \(c.running) running, \(c.skipped) skipped, \(c.failed) failed")
         for stage in status.stageOrder {
             let s = status.stages[stage] ?? [:]

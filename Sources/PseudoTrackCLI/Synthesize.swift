@@ -7,7 +7,9 @@ struct Synthesize: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a few synthetic sample videos (panning textures, one with a scene cut), or a calibrated RGB-D rig, into a directory.",
         discussion: """
-            `make demo` uses the videos when the sample videos cannot be downloaded, and labels the rig             (3 cameras with depth, a sphere and a box moving over a ground plane: DIR/synthetic_rig).
+            `make demo` uses the videos when the sample videos cannot be downloaded, and \
+            labels the rig (3 cameras with depth, a sphere and a box moving over a ground \
+            plane: DIR/synthetic_rig).
             """)
 
     enum Kind: String, ExpressibleByArgument, CaseIterable { case videos, rig, all }

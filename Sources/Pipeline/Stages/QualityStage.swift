@@ -1,7 +1,9 @@
 // `quality`: filters the drawn teacher's labels (`tracks`) with the full tracker's
 // (`tracks.check`) and the frames (LabelFilter), and stores what survives as `labels`
 // (format `labels.v1+safetensors`: the `tracks` format for the kept tracks, plus `kept`
-// I32 [N'], the index of each kept track among the queries). The per-rule statistics go
+// I32 [N'], the index of each kept track among the queries; `removed_by` U8 [T, N], for each
+// label removed, 1 + the index of its rule in the metadata's `removed_by_rules`, which
+// `pseudotrack render --show removed` draws). The per-rule statistics go
 // to the artifact's manifest metadata (`pseudotrack status` sums them) and on into the
 // shard's `meta.quality`. A rig clip's 3D labels (`tracks3d`) go through RigLabelFilter
 // instead, and `labels` is then in the RigLabels format with `kept`. A clip with fewer
@@ -38,7 +40,9 @@ public struct QualityStage: Stage {
         let metadata = String(decoding: try JSONSerialization.data(withJSONObject: ["quality": quality], options: [.sortedKeys]), as: UTF8.self)
         var bundle = try TensorBundle(decoding: TeacherStage.encode(labels, metadata: teacherJSON))
         bundle.set("kept", kept.map { Int32($0) }, shape: [kept.count])
+        bundle.set("removed_by", statistics.removedBy, shape: [teacher.frames, teacher.points])
         bundle.metadata["quality"] = metadata
+        bundle.metadata["removed_by_rules"] = LabelFilter.labelRules.joined(separator: ",")
         let artifact = ArtifactPayload(name: "labels", format: Self.format, bytes: bundle.encoded(), metadata: metadata)
         if kept.count < configuration.minTracks {
             return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
