@@ -34,13 +34,13 @@ bash "$here/test-corpus.sh" pipeline "$dir/pipeline.yaml" "teachers:
 bash "$here/test-corpus.sh" videos "$dir/corpus" 1 8
 cp "$dir/corpus/v2.mp4" "$dir/corpus/v2-again.mp4"
 
-run_partition() {   # run_partition OUT INDEX COUNT [LOG]: in its own session, in the background
+run_partition() {   # run_partition OUT INDEX COUNT [LOG]: in its own session, in the background; sets pid
   setsid "$bin" partition run "$dir/corpus" --out "$1" --index "$2" --count "$3" --workers 2 \
     --pipeline "$dir/pipeline.yaml" --trust-manifest-commands --progress none >> "${4:-$dir/logs/run.log}" 2>&1 &
-  echo $!
+  pid=$!
 }
-kill_when() {   # kill_when PID GLOB: kill -9 the session as soon as GLOB matches a file; 0 if it did
-  local pid=$1 glob=$2
+kill_when() {   # kill_when GLOB: kill -9 $pid's session as soon as GLOB matches a file; 0 if it did
+  local glob=$1
   for _ in $(seq 6000); do
     if compgen -G "$glob" >/dev/null; then kill -9 -- "-$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; return 0; fi
     kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 1; }
@@ -49,8 +49,8 @@ kill_when() {   # kill_when PID GLOB: kill -9 the session as soon as GLOB matche
   kill -9 -- "-$pid" 2>/dev/null; return 1
 }
 finish() {   # finish OUT INDEX COUNT: run to the end (exit 0, or 1 when clips failed for a teacher's cause)
-  local pid status=0
-  pid=$(run_partition "$@")
+  local status=0
+  run_partition "$@"
   wait "$pid" || status=$?
   [ "$status" -eq 0 ] || [ "$status" -eq 1 ] || fail "partition $2 exited $status"
 }
@@ -59,7 +59,8 @@ check() {   # check OUT NAME INJECTED
   "$bin" partition verify "$1" --skip-video > "$dir/logs/verify-$2.log" || { cat "$dir/logs/verify-$2.log"; fail "$2: partition verify"; }
   "$bin" partition status "$1" --json > "$dir/status-$2.json"
   local line
-  line=$("$python" "$here/slurm/check_merged.py" --allow-failed --summary "$1" "$dir/status-$2.json" | head -n 1) || fail "$2: check_merged.py"
+  line=$("$python" "$here/slurm/check_merged.py" --allow-failed --summary "$1" "$dir/status-$2.json") || fail "$2: check_merged.py"
+  line=${line%%$'\n'*}
   table+=("$2|$3|$line")
   log "$2: $line"
 }
@@ -68,29 +69,32 @@ out=$dir/out
 # SIGKILL during sealing, in partition 0.
 kills=0
 for _ in 1 2 3; do
-  pid=$(run_partition "$out" 0 2)
-  if kill_when "$pid" "$out/part-00000/.shard.*.tmp"; then kills=$((kills + 1)); fi
+  run_partition "$out" 0 2
+  if kill_when "$out/part-00000/.shard.*.tmp"; then kills=$((kills + 1)); fi
 done
 finish "$out" 0 2
+finish "$out" 1 2
 check "$out" sigkill-sealing "$kills"
 
-# SIGKILL during the manifest copy, in partition 1.
+# SIGKILL during the manifest copy, in partition 1 (new videos give it work again).
+bash "$here/test-corpus.sh" videos "$dir/corpus" 9 14
 kills=0
 for _ in 1 2 3; do
-  pid=$(run_partition "$out" 1 2)
-  if kill_when "$pid" "$out/manifests/.part-00001.sqlite.*.tmp"; then kills=$((kills + 1)); fi
+  run_partition "$out" 1 2
+  if kill_when "$out/manifests/.part-00001.sqlite.*.tmp"; then kills=$((kills + 1)); fi
 done
 finish "$out" 1 2
+finish "$out" 0 2
 check "$out" sigkill-copy "$kills"
 
 # Corrupt inputs and new videos added; partition 0 killed while sealing and its node-local
 # manifest lost (as if requeued onto another node), then both partitions run again.
-bash "$here/test-corpus.sh" videos "$dir/corpus" 9 12
+bash "$here/test-corpus.sh" videos "$dir/corpus" 15 20
 head -c 30000 /dev/urandom > "$dir/corpus/random-bytes.mp4"
-head -c 2500 "$dir/corpus/v9.mp4" > "$dir/corpus/truncated.mp4"
-pid=$(run_partition "$out" 0 2)
+head -c 2500 "$dir/corpus/v15.mp4" > "$dir/corpus/truncated.mp4"
+run_partition "$out" 0 2
 lost=0
-if kill_when "$pid" "$out/part-00000/.shard.*.tmp"; then lost=1; fi
+if kill_when "$out/part-00000/.shard.*.tmp"; then lost=1; fi
 rm -f "$TMPDIR"/pseudotrack-*-part-00000.sqlite*
 finish "$out" 0 2
 finish "$out" 1 2
@@ -109,7 +113,7 @@ if [ "$(id -u)" -eq 0 ]; then
   mount -t tmpfs -o size=160k tmpfs "$full"
   trap 'umount "$full" 2>/dev/null || true' EXIT
   status=0
-  pid=$(run_partition "$full/out" 0 1 "$dir/logs/full.log"); wait "$pid" || status=$?
+  run_partition "$full/out" 0 1 "$dir/logs/full.log"; wait "$pid" || status=$?
   [ "$status" -ne 0 ] || fail "disk-full: the run on a full output exited 0"
   grep -qi "no space\|cannot write\|cannot seal\|unwritable" "$dir/logs/full.log" || fail "disk-full: no disk-full error reported"
   mount -o remount,size=64m "$full"

@@ -201,13 +201,24 @@ extension ManifestDatabase {
             let now = Date().timeIntervalSince1970
             try Self.expireDeadLocalOwners(db)
             while true {
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT t.id, t.clip_id, t.state, t.attempts, t.max_attempts, t.stage FROM tasks t
-                    WHERE (t.state = 'pending' OR (t.state = 'running' AND t.lease_expires_at < ?))
-                      AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.clip_id = t.clip_id
-                                      AND p.stage_index < t.stage_index AND p.state <> 'done')
-                    ORDER BY t.clip_id, t.stage_index LIMIT 1
-                    """, arguments: [now])
+                // The first claimable task in clip order: a pending one, or a running one whose
+                // lease expired. Two queries, each walking the tasks_by_state index from its
+                // state's first clip, instead of one whose OR scans the table in clip order
+                // (12 ms per claim at 20,000 clips, growing with the manifest).
+                func first(_ condition: String, _ arguments: StatementArguments) throws -> Row? {
+                    try Row.fetchOne(db, sql: """
+                        SELECT t.id, t.clip_id, t.state, t.attempts, t.max_attempts, t.stage, t.stage_index FROM tasks t
+                        WHERE \(condition)
+                          AND NOT EXISTS (SELECT 1 FROM tasks p WHERE p.clip_id = t.clip_id
+                                          AND p.stage_index < t.stage_index AND p.state <> 'done')
+                        ORDER BY t.clip_id, t.stage_index LIMIT 1
+                        """, arguments: arguments)
+                }
+                let candidates = [try first("t.state = 'pending'", []),
+                                  try first("t.state = 'running' AND t.lease_expires_at < ?", [now])].compactMap { $0 }
+                let row = candidates.min { a, b in
+                    (a["clip_id"] as Int64, a["stage_index"] as Int) < (b["clip_id"] as Int64, b["stage_index"] as Int)
+                }
                 guard let row else { return nil }
                 let taskId: Int64 = row["id"], clipId: Int64 = row["clip_id"]
                 if (row["state"] as String) == "running" {

@@ -22,6 +22,7 @@ struct BenchManifest: ParsableCommand {
     @Option(help: "Clips left pending (claimed by the timing loop).") var pending = 2_000
     @Option(help: "Claims timed.") var samples = 300
     @Option(help: "Where to build it (default: a temporary directory, removed afterwards).") var directory: String?
+    @Flag(help: "Time an existing manifest left by a run with --directory instead of building it again.") var reuse = false
     @Flag(help: "Print JSON.") var json = false
 
     static let stages = ["decode-check", "points", "teacher", "full-tracker", "quality", "shards"]
@@ -32,21 +33,22 @@ struct BenchManifest: ParsableCommand {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: folder) } }
         let path = folder + "/manifest.sqlite"
-        for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) }
+        let reusing = reuse && FileManager.default.fileExists(atPath: path)
+        if !reusing { for suffix in ["", "-wal", "-shm"] { unlink(path + suffix) } }
         let manifest = try ManifestDatabase(path: path)
-        try manifest.adopt(ManifestPipeline(pipelineSha256: String(repeating: "b", count: 64), pipelineText: "bench", seed: 0, stageNames: Self.stages))
-
         let started = Date()
-        let perSource = 100
-        let sources = (clips + perSource - 1) / perSource
-        for first in stride(from: 0, to: sources, by: 100) {
-            let batch = try (first..<min(sources, first + 100)).map { s in try Self.source(s, clips: min(perSource, clips - s * perSource)) }
-            _ = try manifest.record(batch, stages: Self.stages, maxAttempts: 3)
+        if !reusing {
+            try manifest.adopt(ManifestPipeline(pipelineSha256: String(repeating: "b", count: 64), pipelineText: "bench", seed: 0, stageNames: Self.stages))
+            let perSource = 100
+            let sources = (clips + perSource - 1) / perSource
+            for first in stride(from: 0, to: sources, by: 100) {
+                let batch = try (first..<min(sources, first + 100)).map { s in try Self.source(s, clips: min(perSource, clips - s * perSource)) }
+                _ = try manifest.record(batch, stages: Self.stages, maxAttempts: 3)
+            }
+            try finish(manifest, clips: clips - pending)
         }
-        let finished = clips - pending
-        try finish(manifest, clips: finished)
         let built = Date().timeIntervalSince(started)
-        try manifest.write { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try Self.checkpoint(path)
 
         // claim + begin + complete, each on a fresh clip.
         var claims: [Double] = []
@@ -71,7 +73,7 @@ struct BenchManifest: ParsableCommand {
         let t0 = DispatchTime.now().uptimeNanoseconds
         _ = try readOnly.status(failureLimit: 100)
         let readOnlyStatus = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-        try manifest.write { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        try Self.checkpoint(path)
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let result: [String: Any] = [
             "clips": clips, "clips_done": done, "build_seconds": built, "file_bytes": bytes,
@@ -87,6 +89,11 @@ struct BenchManifest: ParsableCommand {
                          median(claims), claims.sorted()[claims.count * 9 / 10], claims.count))
             print(String(format: "status: median %.2f s (3 runs); read-only open %.2f s", median(statusTimes), readOnlyStatus))
         }
+    }
+
+    /// Moves the WAL's pages into the file, so that its size is the manifest's.
+    static func checkpoint(_ path: String) throws {
+        try DatabaseQueue(path: path).writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     }
 
     /// A synthetic source `s` with `clips` clips of 48 frames.
