@@ -39,21 +39,39 @@
 import Imaging
 import Teachers
 
+/// The label filter's settings (the pipeline's `quality` section; the YAML key of each is
+/// given where it is not the Swift name in snake case). Distances marked "at 256" are in
+/// pixels of the frame scaled to 256×256, TAP-Vid's scale.
 public struct LabelFilterConfiguration: Sendable, Equatable {
+    /// agreement: the two trackers' positions of a seen point within this distance (at 256).
     public var agreePx: Float = 2
+    /// appearance: the least ZNCC of the label's patch with the query patch.
     public var minAppearance: Float = 0.5
+    /// The half-size of the query patch (YAML `appearance_window` = 2·radius + 1, odd).
     public var appearanceRadius = 7
+    /// cycle: the label's patch found again in the query frame within this distance of the query (at 256).
     public var cyclePx: Float = 2
+    /// cycle: how far (pixels) around the query the label's patch is searched for.
     public var cycleSearch = 4
+    /// motion: a step longer than this multiple of the clip's median step is a jump (JumpLimit).
     public var jumpFactor: Float = 8
+    /// motion: the smallest jump, in pixels (JumpLimit.minimum).
     public var minJumpPx: Float = 8
+    /// duplicate: two tracks this close (pixels) wherever both are seen are one.
     public var duplicatePx: Float = 1
+    /// short-track: fewer labelled frames than this besides the query drop the track.
     public var minFrames = 12
+    /// visibility: the least ZNCC for a label only the teacher sees (1: never kept).
     public var soloAppearance: Float = 1
+    /// occlusion-refuted: an occlusion label is refuted where the query patch is found at this ZNCC.
     public var refuteAppearance: Float = 0.75
+    /// occlusion-refuted: how far (pixels) around the teacher's estimate the query patch is searched for.
     public var occlusionSearch = 8
+    /// visibility: both trackers' estimates of a hidden point within this distance (at 256).
     public var occlusionAgreePx: Float = 4
+    /// unbounded: the most unlabelled frames between an occlusion label and a seen label on each side.
     public var occlusionGap = 3
+    /// occlusion-edge: frames dropped at either end of a run of occlusion labels.
     public var occlusionMargin = 1
     public init() {}
 }
@@ -67,6 +85,9 @@ public struct LabelFilterStatistics: Sendable, Equatable {
     /// [T, N]: for each label removed, 1 + the index of its rule in LabelFilter.labelRules (0: not removed).
     public var removedBy: [UInt8] = []
 
+    /// Counts `labels` labels removed by `rule`.
+    mutating func count(_ rule: LabelRule, labels: Int = 1) { removed[rule.rawValue, default: 0] += labels }
+
     public var json: [String: Any] {
         ["tracks_in": tracksIn, "tracks_out": tracksOut, "labels_in": labelsIn, "labels_out": labelsOut,
          "visible_out": visibleOut, "occluded_out": occludedOut, "labels_removed": removed, "tracks_removed": tracksRemoved]
@@ -77,33 +98,72 @@ public struct LabelFilter {
     public var configuration: LabelFilterConfiguration
     public init(configuration: LabelFilterConfiguration = .init()) { self.configuration = configuration }
 
-    public static let labelRules = ["visibility", "agreement", "appearance", "motion", "cycle", "occlusion-refuted", "unbounded", "occlusion-edge", "duplicate", "short-track"]
+    /// The rules this filter applies, in the order its header describes them.
+    public static let labelRules: [LabelRule] = [.visibility, .agreement, .appearance, .motion, .cycle, .occlusionRefuted, .unbounded,
+                                                 .occlusionEdge, .duplicate, .shortTrack]
 
     /// Filters `teacher` with `checker` (both [T, N]) on `frames`. Returns the labels of
-    /// the kept tracks, the indices of those tracks, and the statistics.
+    /// the kept tracks, the indices of those tracks, and the statistics. The rules run in
+    /// the order of the header, each a step of FilterPass.
     public func filter(teacher: TeacherTracks, checker: TeacherTracks, queries: [TeacherQuery],
                        frames: [GreyImage]) -> (labels: TeacherTracks, kept: [Int], statistics: LabelFilterStatistics) {
-        let c = configuration
-        let t = teacher.frames, n = teacher.points
-        precondition(checker.frames == t && checker.points == n && queries.count == n && frames.count == t)
+        precondition(checker.frames == teacher.frames && checker.points == teacher.points && queries.count == teacher.points
+                     && frames.count == teacher.frames)
+        var pass = FilterPass(configuration: configuration, teacher: teacher, checker: checker, queries: queries, frames: frames)
+        pass.judgeEachLabel()
+        pass.followEachTrack()
+        pass.boundOcclusions()
+        pass.trimOcclusionEdges()
+        let kept = pass.keptTracks()
+        let out = pass.labels(of: kept)
+        return (out, kept, pass.stats)
+    }
+}
+
+/// One clip's labels as LabelFilter's rules pass over them: [T, N] arrays of what is still
+/// labelled, seen, and seen by the teacher alone, with each label's confidence, and what
+/// the rules read (both trackers' labels, the queries, the frames).
+private struct FilterPass {
+    let c: LabelFilterConfiguration
+    let teacher: TeacherTracks, checker: TeacherTracks
+    let queries: [TeacherQuery]
+    let frames: [GreyImage]
+    let t: Int, n: Int
+    /// Pixels to TAP-Vid's 256×256 scale.
+    let sx: Float, sy: Float
+    var valid: [Bool], visible: [Bool], solo: [Bool]
+    var confidence: [Float]
+    var stats = LabelFilterStatistics()
+
+    init(configuration: LabelFilterConfiguration, teacher: TeacherTracks, checker: TeacherTracks, queries: [TeacherQuery], frames: [GreyImage]) {
+        c = configuration
+        self.teacher = teacher; self.checker = checker; self.queries = queries; self.frames = frames
+        t = teacher.frames; n = teacher.points
         let width = Float(frames.first?.width ?? 256), height = Float(frames.first?.height ?? 256)
-        let sx = 256 / width, sy = 256 / height
-        var stats = LabelFilterStatistics()
-        for r in Self.labelRules { stats.removed[r] = 0 }
-        stats.tracksRemoved = ["duplicate": 0, "short-track": 0]
+        sx = 256 / width; sy = 256 / height
+        valid = [Bool](repeating: false, count: t * n); visible = valid; solo = valid
+        confidence = [Float](repeating: 0, count: t * n)
+        for r in LabelFilter.labelRules { stats.removed[r.rawValue] = 0 }
+        stats.tracksRemoved = [LabelRule.duplicate.rawValue: 0, LabelRule.shortTrack.rawValue: 0]
         stats.tracksIn = n
         stats.removedBy = [UInt8](repeating: 0, count: t * n)
-        let ruleCodes = Dictionary(uniqueKeysWithValues: Self.labelRules.enumerated().map { ($1, UInt8($0 + 1)) })
-        func remove(_ i: Int, _ rule: String) { stats.removed[rule]! += 1; stats.removedBy[i] = ruleCodes[rule]! }
+    }
 
-        var valid = [Bool](repeating: false, count: t * n), visible = valid, solo = valid
-        var confidence = [Float](repeating: 0, count: t * n)
-        func position(_ labels: TeacherTracks, _ i: Int) -> SIMD2<Float> { SIMD2(labels.tracks[2 * i], labels.tracks[2 * i + 1]) }
-        func distance256(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float {
-            let d = (a - b) * SIMD2(sx, sy)
-            return (d * d).sum().squareRoot()
-        }
+    /// Counts label `i` as removed by `rule` and records which rule it was.
+    mutating func remove(_ i: Int, _ rule: LabelRule) {
+        stats.count(rule)
+        stats.removedBy[i] = UInt8(LabelFilter.labelRules.firstIndex(of: rule)! + 1)
+    }
 
+    func position(_ labels: TeacherTracks, _ i: Int) -> SIMD2<Float> { SIMD2(labels.tracks[2 * i], labels.tracks[2 * i + 1]) }
+
+    func distance256(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> Float {
+        let d = (a - b) * SIMD2(sx, sy)
+        return (d * d).sum().squareRoot()
+    }
+
+    /// visibility, agreement: each label of the teacher against the checker's.
+    mutating func judgeEachLabel() {
         // Per label: visibility and agreement between the two trackers.
         for f in 0..<t {
             for p in 0..<n where f != queries[p].t && teacher.valid[f * n + p] {
@@ -118,21 +178,26 @@ public struct LabelFilter {
                         continue
                     }
                     let d = distance256(position(teacher, i), position(checker, i))
-                    guard d <= c.agreePx else { remove(i, "agreement"); continue }
+                    guard d <= c.agreePx else { remove(i, .agreement); continue }
                     valid[i] = true; visible[i] = true
                     let agreement = (d / c.agreePx) * (d / c.agreePx)
                     confidence[i] = min(1, max(0, teacher.confidence[i])) * (1 - 0.5 * agreement)
                 } else {
-                    guard checkerHidden else { remove(i, "visibility"); continue }
+                    guard checkerHidden else { remove(i, .visibility); continue }
                     guard distance256(position(teacher, i), position(checker, i)) <= c.occlusionAgreePx else {
-                        remove(i, "agreement"); continue
+                        remove(i, .agreement); continue
                     }
                     valid[i] = true
                     confidence[i] = 1 - 0.5 * (min(1, max(0, teacher.confidence[i])) + min(1, max(0, checker.confidence[i])))
                 }
             }
         }
+    }
 
+    /// motion, appearance, visibility (a label the teacher alone sees), occlusion-refuted,
+    /// cycle: each track followed from its query outwards, cut at its first jump or change
+    /// of appearance.
+    mutating func followEachTrack() {
         // Appearance and motion cut a track from the first failure on, away from the query.
         var steps: [Float] = []
         for p in 0..<n {
@@ -148,7 +213,7 @@ public struct LabelFilter {
             let q = queries[p]
             let template = QueryTemplate(pyramid: [frames[q.t]], point: SIMD2(q.x, q.y), radius: c.appearanceRadius)
             for direction in [1, -1] {
-                var cut: String? = nil
+                var cut: LabelRule? = nil
                 var previous = SIMD2(q.x, q.y), previousFrame = q.t
                 var f = q.t + direction
                 while f >= 0 && f < t {
@@ -165,7 +230,7 @@ public struct LabelFilter {
                         if template.isTextured, let m = refind.match(template, in: [frames[f]], around: position(teacher, i)),
                            m.peak >= c.refuteAppearance {
                             valid[i] = false; confidence[i] = 0
-                            remove(i, "occlusion-refuted")
+                            remove(i, .occlusionRefuted)
                         }
                         continue
                     }
@@ -174,9 +239,9 @@ public struct LabelFilter {
                     previous = here; previousFrame = f
                     let appearance = template.isTextured ? search.score(template, in: frames[f], at: here) : nil
                     if step > maxJump {
-                        cut = "motion"
+                        cut = .motion
                     } else if let score = appearance, score < c.minAppearance {
-                        cut = "appearance"
+                        cut = .appearance
                     }
                     if let rule = cut {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
@@ -185,7 +250,7 @@ public struct LabelFilter {
                     }
                     if solo[i] && (appearance ?? -1) < c.soloAppearance {
                         valid[i] = false; visible[i] = false; confidence[i] = 0
-                        remove(i, "visibility")
+                        remove(i, .visibility)
                         continue
                     }
                     if let score = appearance {
@@ -197,13 +262,16 @@ public struct LabelFilter {
                         let match = search.match(back, in: [frames[q.t]], around: SIMD2(q.x, q.y))
                         if match == nil || distance256(match!.position, SIMD2(q.x, q.y)) > c.cyclePx {
                             valid[i] = false; visible[i] = false; confidence[i] = 0
-                            remove(i, "cycle")
+                            remove(i, .cycle)
                         }
                     }
                 }
             }
         }
+    }
 
+    /// unbounded: occlusion labels need a seen label on each side.
+    mutating func boundOcclusions() {
         // Occlusion labels without a visible label on each side within `occlusionGap`
         // unlabelled frames (the query frame counts as visible).
         for p in 0..<n {
@@ -224,11 +292,14 @@ public struct LabelFilter {
             }
             for f in 0..<t where valid[f * n + p] && !seen(f) {
                 if (before[f] ?? .max) > c.occlusionGap || (after[f] ?? .max) > c.occlusionGap {
-                    valid[f * n + p] = false; confidence[f * n + p] = 0; remove(f * n + p, "unbounded")
+                    valid[f * n + p] = false; confidence[f * n + p] = 0; remove(f * n + p, .unbounded)
                 }
             }
         }
+    }
 
+    /// occlusion-edge: the ends of runs of occlusion labels.
+    mutating func trimOcclusionEdges() {
         // Occlusion labels within `occlusionMargin` frames of the end of their run: the
         // frames where a point goes behind or comes out are half hidden.
         if c.occlusionMargin > 0 {
@@ -238,17 +309,21 @@ public struct LabelFilter {
                 for f in 0..<t where hidden[f * n + p] {
                     let inside = f - m >= 0 && f + m < t && (f - m...f + m).allSatisfy { g in hidden[g * n + p] }
                     if !inside {
-                        valid[f * n + p] = false; confidence[f * n + p] = 0; remove(f * n + p, "occlusion-edge")
+                        valid[f * n + p] = false; confidence[f * n + p] = 0; remove(f * n + p, .occlusionEdge)
                     }
                 }
             }
         }
+    }
 
+    /// short-track, duplicate: the tracks kept, by index among the queries.
+    mutating func keptTracks() -> [Int] {
         // Per track: enough labels, and not a duplicate of a longer track.
         var count = [Int](repeating: 0, count: n)
         for f in 0..<t { for p in 0..<n where valid[f * n + p] && f != queries[p].t { count[p] += 1 } }
-        var dropped = [String?](repeating: nil, count: n)
-        for p in 0..<n where count[p] < c.minFrames { dropped[p] = "short-track" }
+        var dropped = [LabelRule?](repeating: nil, count: n)
+        let shortTrack = ShortTrackRule(minFrames: c.minFrames)
+        for p in 0..<n where shortTrack.drops(labelledFrames: count[p]) { dropped[p] = .shortTrack }
         for a in 0..<n where dropped[a] == nil {
             for b in (a + 1)..<n where dropped[b] == nil && dropped[a] == nil {
                 var shared = 0, close = true
@@ -257,18 +332,23 @@ public struct LabelFilter {
                     if (d * d).sum() > c.duplicatePx * c.duplicatePx { close = false; break }
                     shared += 1
                 }
-                if close && shared >= c.minFrames { dropped[count[a] >= count[b] ? b : a] = "duplicate" }
+                if close && shared >= c.minFrames { dropped[count[a] >= count[b] ? b : a] = .duplicate }
             }
         }
         var kept: [Int] = []
         for p in 0..<n {
             if let rule = dropped[p] {
-                stats.tracksRemoved[rule]! += 1
-                stats.removed[rule]! += count[p]
-                for f in 0..<t where valid[f * n + p] && f != queries[p].t { stats.removedBy[f * n + p] = ruleCodes[rule]! }
+                stats.tracksRemoved[rule.rawValue, default: 0] += 1
+                stats.count(rule, labels: count[p])
+                let code = UInt8(LabelFilter.labelRules.firstIndex(of: rule)! + 1)
+                for f in 0..<t where valid[f * n + p] && f != queries[p].t { stats.removedBy[f * n + p] = code }
             } else { kept.append(p) }
         }
+        return kept
+    }
 
+    /// The kept tracks' labels (the query frame labelled at the query), counted into the statistics.
+    mutating func labels(of kept: [Int]) -> TeacherTracks {
         var out = TeacherTracks(frames: t, points: kept.count)
         for f in 0..<t {
             for (k, p) in kept.enumerated() {
@@ -283,6 +363,6 @@ public struct LabelFilter {
             }
         }
         stats.tracksOut = kept.count
-        return (out, kept, stats)
+        return out
     }
 }

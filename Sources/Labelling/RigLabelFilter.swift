@@ -17,12 +17,12 @@ public struct RigLabelFilter {
 
     public init() {}
 
-    public static let rules = ["unliftable", "motion", "short-track"]
+    public static let rules: [LabelRule] = [.unliftable, .motion, .shortTrack]
 
     public func filter(_ input: RigTracks3D, queryFrames: [Int]) -> (RigTracks3D, kept: [Int], statistics: [String: Any]) {
         var tracks = input
         let t = tracks.frames, n = tracks.points
-        var removed = Dictionary(uniqueKeysWithValues: Self.rules.map { ($0, 0) })
+        var removed = Dictionary(uniqueKeysWithValues: Self.rules.map { ($0.rawValue, 0) })
         let labelsIn = tracks.valid.filter { $0 }.count
         func position(_ f: Int, _ p: Int) -> SIMD3<Float> {
             let i = 3 * (f * n + p); return SIMD3(tracks.positions[i], tracks.positions[i + 1], tracks.positions[i + 2])
@@ -39,15 +39,15 @@ public struct RigLabelFilter {
                 if (a * a).sum().squareRoot() > limit && (b * b).sum().squareRoot() > limit { jumped.append(f * n + p) }
             }
         }
-        for i in jumped { clear(&tracks, i); removed["motion", default: 0] += 1 }
+        for i in jumped { clear(&tracks, i); removed[LabelRule.motion.rawValue, default: 0] += 1 }
         var kept: [Int] = []
         for p in 0..<n {
             let count = (0..<t).filter { tracks.valid[$0 * n + p] }.count
             if tracks.unliftable[p] { continue }
-            if count < minFrames { removed["short-track", default: 0] += count; continue }
+            if ShortTrackRule(minFrames: minFrames).drops(labelledFrames: count) { removed[LabelRule.shortTrack.rawValue, default: 0] += count; continue }
             kept.append(p)
         }
-        removed["unliftable"] = (0..<n).filter { tracks.unliftable[$0] }.count
+        removed[LabelRule.unliftable.rawValue] = (0..<n).filter { tracks.unliftable[$0] }.count
         var out = RigTracks3D(frames: t, points: kept.count, views: tracks.views)
         for f in 0..<t {
             for (k, p) in kept.enumerated() {

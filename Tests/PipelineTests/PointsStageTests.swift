@@ -18,7 +18,7 @@ final class PointsStageTests: XCTestCase {
         let stage = PointsStage(configuration: PointsConfiguration())
         let outcome = try stage.run(StageInput(clip: clip, grey: frames, rgb: nil, artifacts: [:], random: SeededGenerator(seed: 5)))
         guard case .done(let artifacts) = outcome else { return XCTFail("\(outcome)") }
-        let queries = try PointsStage.decode(artifacts[0].bytes)
+        let queries = try PointsArtifact.queries(artifacts[0].bytes)
         XCTAssertGreaterThan(queries.count, 32)
         let bundle = try TensorBundle(decoding: artifacts[0].bytes)
         XCTAssertEqual(bundle.shape("queries"), [queries.count, 3])
@@ -40,14 +40,14 @@ final class PointsStageTests: XCTestCase {
         var configuration = PointsConfiguration()
         configuration.selection.count = 100
         guard case .done(let all) = try PointsStage(configuration: configuration).run(input) else { return XCTFail() }
-        let views = try PointsStage.decodeViews(all[0].bytes)
+        let views = try PointsArtifact.views(all[0].bytes)
         XCTAssertEqual(Set(views), [0, 1])
         XCTAssertLessThanOrEqual(views.filter { $0 == 0 }.count, 50, "the count is split between the views")
-        XCTAssertEqual(views.count, try PointsStage.decode(all[0].bytes).count)
+        XCTAssertEqual(views.count, try PointsArtifact.queries(all[0].bytes).count)
 
         configuration.referenceView = "right"
         guard case .done(let one) = try PointsStage(configuration: configuration).run(input) else { return XCTFail() }
-        XCTAssertEqual(Set(try PointsStage.decodeViews(one[0].bytes)), [1])
+        XCTAssertEqual(Set(try PointsArtifact.views(one[0].bytes)), [1])
         configuration.referenceView = "middle"
         XCTAssertThrowsError(try PointsStage(configuration: configuration).run(input)) { XCTAssertTrue("\($0)".contains("no view 'middle'"), "\($0)") }
     }
@@ -72,7 +72,7 @@ final class PointsStageTests: XCTestCase {
         for clip in 1...2 {
             let artifact = try XCTUnwrap(try manifest.artifact(clip: Int64(clip), name: "points"))
             XCTAssertEqual(artifact.format, "points.v1+safetensors")
-            let queries = try PointsStage.decode(try artifact.payload())
+            let queries = try PointsArtifact.queries(try artifact.payload())
             XCTAssertEqual(queries.count, 64)
             XCTAssertTrue(queries.allSatisfy { $0.t < 6 })
         }

@@ -56,8 +56,8 @@ final class TeacherStageTests: XCTestCase {
         let clip = a.keys.min()!
         let artifact = try XCTUnwrap(try first.artifact(clip: clip, name: "tracks"))
         XCTAssertEqual(artifact.format, "tracks.v1+safetensors")
-        let (labels, metadata) = try TeacherStage.decode(try artifact.payload())
-        let queries = try PointsStage.decode(try XCTUnwrap(try first.artifact(clip: clip, name: "points")).payload())
+        let (labels, metadata) = try TracksArtifact.labelsAndProvenance(try artifact.payload())
+        let queries = try PointsArtifact.queries(try XCTUnwrap(try first.artifact(clip: clip, name: "points")).payload())
         XCTAssertEqual(labels.frames, 12)
         XCTAssertEqual(labels.points, queries.count)
         for (n, q) in queries.enumerated() {

@@ -56,7 +56,7 @@ extension ShardsStage {
         columns["visibility_views"] = .array(MDSArray(uint8: visibilityViews, shape: [v, t, n]))
         if configuration.depth { columns["depth_views"] = .array(Self.depthViews(input.views, frames: t)) }
         try addMedia(input.views[0].rgb.map { _ in Self.sideBySide(input.views.map { $0.rgb ?? [] }) }, to: &columns, input: input, video: video)
-        let teacherJSON = rig.metadata["teacher"] ?? (try? TeacherStage.decode(input.artifacts["tracks"] ?? []).1) ?? "{}"
+        let teacherJSON = rig.metadata["teacher"] ?? (try? TracksArtifact(decoding: try input.artifact("tracks")).provenance) ?? "{}"
         columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON,
                                          qualityJSON: rig.metadata["quality"] ?? "{}", extra: ["rig": try Self.rigMeta(input, source: source)]))
         return .sample(columns, tracks: n)

@@ -25,22 +25,22 @@ public struct FullTrackerStage: Stage {
     public init(configuration: FullTrackerConfiguration) { self.configuration = configuration }
 
     public func run(_ input: StageInput) throws -> StageOutcome {
-        let queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
-        let (_, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
-        let drawn = jsonObject(teacherJSON)["teacher"] as? String ?? ""
+        let points = try PointsArtifact(decoding: try input.artifact(PointsArtifact.name))
+        let queries = points.teacherQueries
+        let teacher = try TracksArtifact(decoding: try input.artifact("tracks"))
+        let drawn = jsonObject(teacher.provenance)["teacher"] as? String ?? ""
         let name = configuration.checker(for: drawn)
         guard let tracker = NativeTeachers.make(name, flowScale: configuration.flowScale) else { throw StageError.configuration(key: "full_tracker.tracker", message: "no native teacher '\(name)'") }
-        if input.isRig { return try runRig(input, queries: queries, tracker: tracker, drawn: drawn) }
+        if input.isRig { return try runRig(input, queries: queries, queryViews: points.views, teacherLabels: teacher.labels, tracker: tracker, drawn: drawn) }
         let labels = try tracker.track(TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: nil), queries: queries)
         let object: [String: Any] = ["teacher": tracker.name, "version": tracker.version, "params": tracker.parameters, "checks": drawn]
         let metadata = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-        return .done([ArtifactPayload(name: "tracks.check", format: TeacherStage.format,
-                                      bytes: TeacherStage.encode(labels, metadata: metadata), metadata: metadata)])
+        return .done([ArtifactPayload(name: "tracks.check", format: TracksArtifact.format,
+                                      bytes: TracksArtifact(labels: labels, provenance: metadata).encoded(), metadata: metadata)])
     }
 
-    private func runRig(_ input: StageInput, queries: [TeacherQuery], tracker: Teacher, drawn: String) throws -> StageOutcome {
-        let queryViews = try PointsStage.decodeViews(input.artifacts["points"] ?? [])
-        let (teacherLabels, _) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+    private func runRig(_ input: StageInput, queries: [TeacherQuery], queryViews: [Int], teacherLabels: TeacherTracks,
+                        tracker: Teacher, drawn: String) throws -> StageOutcome {
         let pass = RigFullTracker(fusion: MultiViewTrackFusion(configuration: configuration.fusion), tracker: tracker,
                                   teacher: NativeTeachers.make(drawn))
         let tracks = try pass.run(views: input.views, clipId: "clip-\(input.clip.id ?? 0)", queries: queries, queryViews: queryViews,

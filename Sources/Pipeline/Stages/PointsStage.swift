@@ -39,40 +39,11 @@ public struct PointsStage: Stage {
             queries += found
             views += [Int](repeating: v, count: found.count)
         }
-        let artifact = ArtifactPayload(name: "points", format: "points.v1+safetensors", bytes: Self.encode(queries, views: views))
+        let artifact = ArtifactPayload(name: PointsArtifact.name, format: PointsArtifact.format, bytes: PointsArtifact(queries: queries, views: views).encoded())
         if queries.count < configuration.minPoints {
             return .skipped(reason: "too-few-trackable-points: \(queries.count) found, \(configuration.minPoints) needed", [artifact])
         }
         return .done([artifact])
     }
 
-    public static func encode(_ queries: [Query], views: [Int]? = nil) -> [UInt8] {
-        var bundle = TensorBundle()
-        let n = queries.count
-        bundle.set("view", (views ?? [Int](repeating: 0, count: n)).map { Int32($0) }, shape: [n])
-        bundle.set("queries", queries.flatMap { [Float($0.t), $0.x, $0.y] }, shape: [n, 3])
-        bundle.set("source", queries.map { $0.source.rawValue }, shape: [n])
-        bundle.set("sigma", queries.map(\.sigma), shape: [n])
-        bundle.set("orientation", queries.map(\.orientation), shape: [n])
-        bundle.set("response", queries.map(\.response), shape: [n])
-        bundle.metadata = ["source_codes": QuerySource.allCases.map { "\($0.rawValue)=\($0.name)" }.joined(separator: ",")]
-        return bundle.encoded()
-    }
-
-    /// The view of each query (all 0 for a video, and in artifacts written before views existed).
-    public static func decodeViews(_ bytes: [UInt8]) throws -> [Int] {
-        let bundle = try TensorBundle(decoding: bytes)
-        if bundle.shape("view") == nil { return [Int](repeating: 0, count: try bundle.bytes("source").count) }
-        return try bundle.int32s("view").map(Int.init)
-    }
-
-    public static func decode(_ bytes: [UInt8]) throws -> [Query] {
-        let bundle = try TensorBundle(decoding: bytes)
-        let q = try bundle.floats("queries"), source = try bundle.bytes("source")
-        let sigma = try bundle.floats("sigma"), orientation = try bundle.floats("orientation"), response = try bundle.floats("response")
-        return (0..<source.count).map { i in
-            Query(t: Int(q[3 * i]), x: q[3 * i + 1], y: q[3 * i + 2], sigma: sigma[i], orientation: orientation[i],
-                  response: response[i], source: QuerySource(rawValue: source[i]) ?? .sift)
-        }
-    }
 }

@@ -22,28 +22,25 @@ public struct QualityStage: Stage {
 
     public init(configuration: QualityConfiguration) { self.configuration = configuration }
 
-    public static let format = "labels.v1+safetensors"
-
     public func run(_ input: StageInput) throws -> StageOutcome {
-        let queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
-        let (teacher, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+        let queries = try PointsArtifact(decoding: try input.artifact(PointsArtifact.name)).teacherQueries
+        let tracks = try TracksArtifact(decoding: try input.artifact("tracks"))
+        let teacher = tracks.labels, teacherJSON = tracks.provenance
         if let rig = input.artifacts["tracks3d"] { return try runRig(rig, queries: queries, teacherJSON: teacherJSON) }
         guard let check = input.artifacts["tracks.check"] else {
             throw StageError.inconsistent("clip \(input.clip.id ?? 0) has neither tracks.check nor tracks3d from the full tracker")
         }
-        let (checker, checkerJSON) = try TeacherStage.decode(check)
+        let checked = try TracksArtifact(decoding: check)
+        let checker = checked.labels, checkerJSON = checked.provenance
         let (labels, kept, statistics) = LabelFilter(configuration: configuration.filter)
             .filter(teacher: teacher, checker: checker, queries: queries, frames: input.grey)
         let checkerName = jsonObject(checkerJSON)["teacher"] ?? ""
         var quality = statistics.json
         quality["checker"] = checkerName
         let metadata = String(decoding: try JSONSerialization.data(withJSONObject: ["quality": quality], options: [.sortedKeys]), as: UTF8.self)
-        var bundle = try TensorBundle(decoding: TeacherStage.encode(labels, metadata: teacherJSON))
-        bundle.set("kept", kept.map { Int32($0) }, shape: [kept.count])
-        bundle.set("removed_by", statistics.removedBy, shape: [teacher.frames, teacher.points])
-        bundle.metadata["quality"] = metadata
-        bundle.metadata["removed_by_rules"] = LabelFilter.labelRules.joined(separator: ",")
-        let artifact = ArtifactPayload(name: "labels", format: Self.format, bytes: bundle.encoded(), metadata: metadata)
+        let bytes = LabelsArtifact(labels: labels, kept: kept, provenance: teacherJSON, quality: metadata, removedBy: statistics.removedBy,
+                                   removedByRules: LabelFilter.labelRules.map(\.rawValue)).encoded()
+        let artifact = ArtifactPayload(name: LabelsArtifact.name, format: LabelsArtifact.format, bytes: bytes, metadata: metadata)
         if kept.count < configuration.minTracks {
             return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
         }
@@ -66,13 +63,5 @@ public struct QualityStage: Stage {
             return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
         }
         return .done([artifact])
-    }
-
-    /// The kept labels, the index of each kept track among the queries, the teacher JSON
-    /// and the quality JSON of a `labels` artifact.
-    public static func decode(_ bytes: [UInt8]) throws -> (TeacherTracks, [Int], String, String) {
-        let (labels, teacherJSON) = try TeacherStage.decode(bytes)
-        let bundle = try TensorBundle(decoding: bytes)
-        return (labels, try bundle.int32s("kept").map(Int.init), teacherJSON, bundle.metadata["quality"] ?? "{}")
     }
 }

@@ -36,18 +36,19 @@ public struct ShardsStage: Stage {
         guard let source = input.source, let video = input.video else {
             throw StageError.inconsistent("clip \(input.clip.id ?? 0) has no source or video record")
         }
-        var queries = try PointsStage.decode(input.artifacts["points"] ?? []).map { TeacherQuery(t: $0.t, x: $0.x, y: $0.y, sigma: $0.sigma) }
+        var queries = try PointsArtifact(decoding: try input.artifact(PointsArtifact.name)).teacherQueries
         if let bytes = filtered ? input.artifacts["labels"] : input.artifacts["tracks3d"], RigLabels.holds3D(bytes) {
             return try rigSample(input, labels: try RigLabels(decoding: bytes), queries: queries, source: source, video: video)
         }
         let labels: TeacherTracks, teacherJSON: String
         var qualityJSON = "{}"
         if filtered {
-            let kept: [Int]
-            (labels, kept, teacherJSON, qualityJSON) = try QualityStage.decode(input.artifacts["labels"] ?? [])
-            queries = kept.map { queries[$0] }
+            let labelled = try LabelsArtifact(decoding: try input.artifact(LabelsArtifact.name))
+            (labels, teacherJSON, qualityJSON) = (labelled.labels, labelled.provenance, labelled.quality)
+            queries = labelled.kept.map { queries[$0] }
         } else {
-            (labels, teacherJSON) = try TeacherStage.decode(input.artifacts["tracks"] ?? [])
+            let tracks = try TracksArtifact(decoding: try input.artifact("tracks"))
+            (labels, teacherJSON) = (tracks.labels, tracks.provenance)
         }
         guard labels.points == queries.count, labels.frames == input.grey.count, labels.points > 0 else {
             throw StageError.inconsistent("clip \(input.clip.id ?? 0): \(labels.points) tracks over \(labels.frames) frames for \(queries.count) queries and \(input.grey.count) frames")
