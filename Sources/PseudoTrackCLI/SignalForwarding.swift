@@ -24,7 +24,10 @@ final class SignalForwarding: @unchecked Sendable {
         }
     }
 
+    /// `pid` must be a child's: 0 or a negative number would make `kill` signal a whole
+    /// process group, this one's included, so they are not recorded.
     func forward(to pid: pid_t) {
+        guard pid > 0 else { return }
         lock.lock(); children.append(pid); lock.unlock()
     }
 

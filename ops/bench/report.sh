@@ -22,5 +22,5 @@ measure() {  # label manifest report-arguments...
 }
 test -f "$work/manifest-$clips.sqlite" || python3 "$(dirname "$0")/report_manifest.py" "$demo/manifest.sqlite" "$work/manifest-$clips.sqlite" "$clips"
 echo "report build time, median of $runs (reference: pseudotrack status on the same manifest)"
-measure "demo ($(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM clips').fetchone()[0])" "$demo/manifest.sqlite") clips, gallery 24)" "$demo/manifest.sqlite" --out "$demo/out"
+measure "demo ($(python3 -c "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM clips').fetchone()[0])" "$demo/manifest.sqlite") clips, gallery of up to 24)" "$demo/manifest.sqlite" --out "$demo/out"
 measure "synthetic $clips clips, no gallery" "$work/manifest-$clips.sqlite" --gallery 0
