@@ -66,7 +66,8 @@ demo: build
 	$(BIN) report --manifest $(DEMO)/manifest.sqlite --out $(DEMO)/out --to $(DEMO)/report
 
 # Speed against the references, in the same run: ffmpeg for decoding, OpenCV for SIFT and
-# Lucas-Kanade, zstd for writing shards (on the demo's shards), and the whole default
+# Lucas-Kanade, zstd for writing shards (on the demo's shards), mosaicml-streaming's
+# StreamingDataset for reading them under shuffled access (ops/bench/shard_reader.py), and the whole default
 # pipeline against a Python/OpenCV pipeline of CoTracker3's recipe
 # (ops/bench/peer_pipeline.py), each on one core, on layered sequences with exact ground
 # truth that the bench generates from scikit-image's photographs
@@ -91,6 +92,7 @@ bench: build
 	$(BENCH_VENV)/bin/python ops/bench/teachers_reference.py bench-results/teachers
 	test -f $(DEMO)/out/index.json || $(MAKE) demo
 	bash ops/bench/shards.sh $(BIN) $(DEMO)/out
+	$(BENCH_VENV)/bin/python ops/bench/shard_reader.py
 	bash ops/bench/report.sh $(BIN) $(DEMO)
 	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/pipeline.sh $(BIN)
 	PYTHON=$(BENCH_VENV)/bin/python bash ops/bench/rigs.sh $(BIN)

@@ -1,6 +1,6 @@
-// The `shards` section: shard size, zstd level and how a sample carries its clip (`media`):
-// an H.264 MP4 (`video_mp4`), raw frames, or nothing (Pipeline's ShardsStage and
-// TrainingSample build the samples).
+// The `shards` section: shard size, zstd level, how a sample carries its clip (`media`):
+// an H.264 MP4 (`video_mp4`), raw frames, or nothing, and whether rig clips carry depth
+// (Pipeline's ShardsStage, TrainingSample and RigSample build the samples).
 
 public enum ShardMedia: String, Sendable, CaseIterable {
     case videoMP4 = "video_mp4", frames, none
@@ -13,10 +13,13 @@ public struct ShardsConfiguration: Sendable, Equatable {
     public var media: ShardMedia = .videoMP4
     /// x264 CRF of `video_mp4`.
     public var crf = 18
+    /// Rig clips carry each view's depth at the stored size (`depth_views`, uint16 mm).
+    public var depth = false
     public init() {}
 
     init(_ s: YAMLSection) throws {
-        try s.allow(["size_limit", "zstd_level", "media", "crf"])
+        try s.allow(["size_limit", "zstd_level", "media", "crf", "depth"])
+        if let depth = try s.bool("depth") { self.depth = depth }
         if let limit = try s.int("size_limit", atLeast: 1024) {
             guard limit < (1 << 32) else { throw s.error("size_limit", "must be below 4 GiB (MDS offsets are 32-bit)") }
             sizeLimit = limit

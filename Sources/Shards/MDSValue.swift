@@ -7,12 +7,12 @@
 import Foundation
 
 public enum MDSDType: String, Sendable, CaseIterable {
-    case uint8, int32, float16, float32
+    case uint8, uint16, int32, float16, float32
 
     public var itemSize: Int {
         switch self {
         case .uint8: return 1
-        case .float16: return 2
+        case .uint16, .float16: return 2
         case .int32, .float32: return 4
         }
     }
@@ -41,6 +41,10 @@ public struct MDSArray: Equatable, Sendable {
 
     public init(uint8 values: [UInt8], shape: [Int]) { self.init(dtype: .uint8, shape: shape, data: values) }
 
+    public init(uint16 values: [UInt16], shape: [Int]) {
+        self.init(dtype: .uint16, shape: shape, data: values.map { $0.littleEndian }.withUnsafeBytes { Array($0) })
+    }
+
     public init(int32 values: [Int32], shape: [Int]) {
         self.init(dtype: .int32, shape: shape, data: values.withUnsafeBytes { Array($0) })
     }
@@ -54,6 +58,7 @@ public struct MDSArray: Equatable, Sendable {
         case .float16: return data.withUnsafeBytes { $0.bindMemory(to: Float16.self).map { Float($0) } }
         case .int32: return data.withUnsafeBytes { $0.bindMemory(to: Int32.self).map { Float($0) } }
         case .uint8: return data.map { Float($0) }
+        case .uint16: return data.withUnsafeBytes { $0.bindMemory(to: UInt16.self).map { Float(UInt16(littleEndian: $0)) } }
         }
     }
 

@@ -168,6 +168,39 @@ final class RigPipelineTests: XCTestCase {
         XCTAssertGreaterThan(within2px, 0.97)
     }
 
+    /// shards.depth: true gives rig samples `depth_views`, each view's depth in millimetres at
+    /// the stored pixels: here the rig's own depth PNGs (stored size = source size).
+    func testRigShardsCarryDepthWhenThePipelineAsks() throws {
+        var scene = RigScene()
+        scene.width = 160; scene.height = 120; scene.frameCount = 16; scene.views = 2
+        try scene.write(to: directory + "/rig")
+        let base = try defaultPipeline(count: 128)
+        let definition = try PipelineDefinition.parse(base.text.replacingOccurrences(of: "  depth: false ", with: "  depth: true "))
+        XCTAssertTrue(definition.shards.depth)
+        let manifest = try manifest(definition)
+        let summary = try Ingestor(manifest: manifest, pipeline: definition).ingest([directory + "/rig"], runId: nil)
+        XCTAssertEqual(summary.clips, 1, "\(summary.failed)")
+        let output = try ShardOutput(path: directory + "/out", manifest: manifest)
+        let totals = try StageRunner(manifest: manifest, pipeline: definition, runId: nil, output: output).run()
+        let failures = try manifest.status().failures
+        XCTAssertEqual(totals.clipsFinished, 1, "\(failures)")
+        XCTAssertEqual(ShardVerifier(output: output).verify().errors, [])
+        let entry = try XCTUnwrap(try MDSIndex(directory: output.directory).entries.first)
+        XCTAssertTrue(entry.columns.names.contains("depth_views"))
+        let sample = try XCTUnwrap(try MDSShardReader.read(entry, in: output.directory).first)
+        guard case .array(let depth)? = sample["depth_views"], case .array(let tracks)? = sample["tracks"] else { return XCTFail("columns") }
+        let t = tracks.shape[0]
+        XCTAssertEqual(depth.dtype, .uint16)
+        XCTAssertEqual(depth.shape, [2, t, 120, 160])
+        let values = depth.data.withUnsafeBytes { Array($0.bindMemory(to: UInt16.self)) }
+        for v in 0..<2 {
+            for f in [0, t - 1] {
+                let png = try Grey16PNG.read(String(format: "%@/rig/cam%d_depth/%05d.png", directory, v, f))
+                XCTAssertEqual(Array(values[((v * t + f) * 120 * 160)..<((v * t + f + 1) * 120 * 160)]), png.values, "view \(v) frame \(f)")
+            }
+        }
+    }
+
     /// Calibrated views without depth: a query is placed in 3D only where its own view and
     /// at least two others, each finding it by guided SIFT matching along its epipolar line,
     /// triangulate to one point; labels where the views that found it triangulate

@@ -12,16 +12,7 @@ from .video import sample_frames, sample_views
 __all__ = ["collate_cotracker", "cotracker_views", "to_cotracker"]
 
 
-def _torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    return torch
-
-
-def to_cotracker(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
-                 frames: Optional[np.ndarray] = None, segmentation: bool = False,
+def to_cotracker(sample: Mapping[str, Any], *, frames: Optional[np.ndarray] = None, segmentation: bool = False,
                  view: Optional[int] = None) -> Dict[str, Any]:
     """One decoded sample as CoTracker's fields:
 
@@ -34,8 +25,8 @@ def to_cotracker(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
     - ``segmentation`` float32 ones [T, 1, H, W], only with ``segmentation=True``
       (CoTracker 2's dataclass requires the field; CoTracker 3's makes it optional)
 
-    Torch tensors when torch is importable (or ``as_torch=True``), numpy arrays
-    otherwise. ``CoTrackerData(**to_cotracker(s))`` builds CoTracker's dataclass.
+    numpy arrays, whatever is installed (``torch.from_numpy`` each for tensors;
+    ``CoTrackerTrainingDataset`` gives CoTracker's training samples as tensors).
     ``frames`` (uint8 [T, H, W, 3]) skips decoding when the caller has the pixels already.
 
     A rig clip needs ``view``: the result is that view's frames and the points queried
@@ -78,56 +69,52 @@ def to_cotracker(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
     if segmentation:
         t, _, h, w = out["video"].shape
         out["segmentation"] = np.ones((t, 1, h, w), np.float32)
-    torch = _torch() if as_torch is not False else None
-    if as_torch and torch is None:
-        raise ImportError("as_torch=True but torch is not importable")
-    if torch is not None:
-        out = {k: torch.from_numpy(v) for k, v in out.items()}
     out["seq_name"] = str(meta.get("clip_id", "")) if isinstance(meta, dict) else ""
     return out
 
 
-def cotracker_views(sample: Mapping[str, Any], *, as_torch: Optional[bool] = None,
-                    segmentation: bool = False) -> List[Dict[str, Any]]:
+def cotracker_views(sample: Mapping[str, Any], *, segmentation: bool = False) -> List[Dict[str, Any]]:
     """Every CoTracker sample of one clip, whatever its kind: ``[to_cotracker(sample)]``
     for a video clip; for a rig clip, one per view that has points queried in it
     (``to_cotracker(sample, view=v)``, in view order; the media is decoded once). So a
-    directory that mixes video and rig clips (Shards/README.md §5) trains the same way."""
+    directory that mixes video and rig clips (shard format §5) trains the same way."""
     if not is_rig(sample):
-        return [to_cotracker(sample, as_torch=as_torch, segmentation=segmentation)]
+        return [to_cotracker(sample, segmentation=segmentation)]
     qv = np.asarray(sample["query_view"])
     frames = sample_frames(sample)
-    return [to_cotracker(sample, as_torch=as_torch, segmentation=segmentation, frames=frames, view=v)
+    return [to_cotracker(sample, segmentation=segmentation, frames=frames, view=v)
             for v in range(view_count(sample)) if np.any(qv == v)]
 
 
 def collate_cotracker(batch: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
-    """Stack ``to_cotracker`` results along a new batch axis (B first). Clips must share
-    T, H and W; a batch whose clips have different N is padded to the largest N with
-    points that are invalid and not visible (trajectory and queries 0), so the padding
-    supervises nothing. ``seq_name`` becomes a list."""
+    """Stack ``to_cotracker`` results (numpy) along a new batch axis (B first), numpy out.
+    Clips must share T, H and W; a batch whose clips have different N is padded to the
+    largest N with points that are invalid and not visible (trajectory and queries 0), so
+    the padding supervises nothing. ``seq_name`` becomes a list. For training, where
+    CoTracker's step wants a fixed N and T, use ``training_sample`` /
+    ``CoTrackerTrainingDataset`` instead."""
     if not batch:
         raise ValueError("empty batch")
-    torch = _torch()
-    use_torch = torch is not None and isinstance(batch[0]["video"], torch.Tensor)
-    lib = torch if use_torch else np
-    n_max = max(int(b["trajectory"].shape[1]) for b in batch)
+    n_max = max(int(np.shape(b["trajectory"])[1]) for b in batch)
 
-    def pad(x, axis: int):
+    def pad(x: np.ndarray, axis: int) -> np.ndarray:
+        x = np.asarray(x)
         n = int(x.shape[axis])
         if n == n_max:
             return x
         shape = list(x.shape)
         shape[axis] = n_max - n
-        filler = lib.zeros(shape, dtype=x.dtype)
-        return lib.cat([x, filler], axis) if use_torch else np.concatenate([x, filler], axis)
+        return np.concatenate([x, np.zeros(shape, dtype=x.dtype)], axis)
 
     out: Dict[str, Any] = {}
     for key, axis in (("video", None), ("segmentation", None), ("trajectory", 1), ("visibility", 1),
                       ("valid", 1), ("query_points", 0)):
         if key not in batch[0]:
             continue
-        items: List[Any] = [b[key] if axis is None else pad(b[key], axis) for b in batch]
-        out[key] = torch.stack(items, 0) if use_torch else np.stack(items, 0)
+        items = [np.asarray(b[key]) if axis is None else pad(b[key], axis) for b in batch]
+        shapes = {x.shape for x in items}
+        if len(shapes) > 1:
+            raise ValueError(f"{key}: the clips differ in shape ({sorted(shapes)}); crop or resize them to one T, H, W")
+        out[key] = np.stack(items, 0)
     out["seq_name"] = [b.get("seq_name", "") for b in batch]
     return out

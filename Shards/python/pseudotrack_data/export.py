@@ -11,48 +11,65 @@
         query_points float32 [N, 3]    extra key, (t, x, y)
         meta        str                extra key, the sample's meta as JSON
 
-``tapvid``: one pickle per clip, ``OUT/<seq>.pkl``, holding the dict of one TAP-Vid
-DAVIS entry: ``video`` uint8 [T, H, W, 3], ``points`` float32 [N, T, 2] = (x / W, y / H),
-``occluded`` bool [N, T]. CoTracker's TapVidDataset multiplies ``points`` by (W, H), which
-gives back the stored pixel coordinates.
+``tapvid``: one pickle, ``OUT`` (a file), in the form of TAP-Vid DAVIS: a dict
+``{name: entry}`` with, per sequence, ``video`` uint8 [T, H, W, 3], ``points`` float32
+[N, T, 2] scaled to [0, 1] and ``occluded`` bool [N, T]. The scaling is the reader's
+(``convention``): tapnet's ``create_davis_dataset`` multiplies by (W, H) and takes raster
+coordinates (pixel centres at i + 0.5), so ``"tapnet"`` writes (x + 0.5) / W; CoTracker's
+``TapVidDataset`` multiplies by (W - 1, H - 1), so ``"cotracker"`` writes x / (W - 1). Both
+readers take each point's first visible frame as its query (``sample_queries_first``),
+so a point with no visible frame is left out (their readers would fail on it).
 
 Neither format has a "no label" flag. ``invalid="drop"`` (the default) leaves out every
 point that has an invalid frame; ``invalid="occluded"`` keeps it and marks those frames
-occluded (which teaches occlusion where the teacher only gave up). A rig clip gives one
+occluded (which teaches occlusion where the teacher only gave up). Tracks are dropped,
+never clips: a sequence left with fewer than ``min_points`` points (default 1) is not
+written and is counted in ``skipped_clips``, so no file holds N = 0. A rig clip gives one
 sequence per view, ``<seq>_<view>``, with the points queried in that view (``rig_view``);
 in a directory that mixes video and rig clips, each sample is exported by its own kind.
 
-Rig clips only (Shards/README.md §5.4; a directory may also hold video clips, which
+Rig clips only (shard format §5.4; a directory may also hold video clips, which
 these two skip and count as ``skipped_videos``):
 
 ``tapvid3d``: TAPVid-3D's per-video ``.npz`` (``tapnet/tapvid3d``), one file per clip and
 view, ``OUT/<seq>_<view>.npz``, holding the points that view sees (valid and visible) in
 at least one frame::
 
-    images_jpeg_bytes  |S  [T]         the view's frames, JPEG
+    images_jpeg_bytes  |S  [T]         the view's frames, JPEG 4:4:4
     queries_xyt        float32 [N, 3]  (x, y, t): the point's own query if it was queried
-                                       in this view, else the first frame the view sees it
+                                       in this view, else the first frame the view sees it;
+                                       raster pixels (ours + 0.5), as TAPVid-3D's
     tracks_XYZ         float32 [T, N, 3]  camera frame of the view (R·X + t), metres
     visibility         bool    [T, N]  visible in the view (and valid)
-    fx_fy_cx_cy        float64 [4]     the view's K (stored pixels)
+    fx_fy_cx_cy        float64 [4]     the view's K in raster pixels: cx, cy = ours + 0.5
+                                       (evaluate_model.py scales all four by the resize
+                                       factor, which only raster coordinates allow)
     extrinsics_w2c     float32 [T, 4, 4]  extra: world -> camera per frame
     valid              bool    [T, N]  extra: the frame has a 3-D label
     point_index        int32   [N]     extra: the point's index in the sample
 
-``mvtracker``: one ``OUT/<seq>.npz`` per clip in the keys of MVTracker's demo sample
-(``data_sample.npz``: its model inputs) and of its loaders' per-sequence track cache::
+``mvtracker``: per rig clip, ``OUT/<seq>.pkl`` as MVTracker's ``GenericSceneDataset``
+(``mvtracker/datasets/generic_scene_dataset.py``) reads a sequence: dicts per camera name
+``rgbs`` {cam: uint8 [T, 3, H, W]}, ``intrs`` {cam: float32 [3, 3]}, ``extrs`` {cam: float32
+[T, 3, 4]} (world -> camera) and, when the shards carry depth (the rig column
+``depth_views``), ``depths`` {cam: float32 [T, H, W]} metres, 0 = none; and our labels as
+extra keys (``traj3d_world``, ``traj2d_w_z``, ``visibility``, ``valids`` float32,
+``query_points``, ``query_view``). And ``OUT/<seq>.npz`` in the keys of MVTracker's demo
+sample (``data_sample.npz``, read by ``demo.py``)::
 
     rgbs          uint8   [V, T, 3, H, W]
+    depths        float32 [V, T, 1, H, W]   only when the shards carry depth
     intrs         float32 [V, T, 3, 3]   K per view and frame (stored pixels)
     extrs         float32 [V, T, 3, 4]   world -> camera
     query_points  float32 [N, 4]         (t, x, y, z): the query frame and tracks3d there
     traj3d_world  float32 [T, N, 3]      tracks3d, world metres
     traj2d_w_z    float32 [V, T, N, 3]   (x, y) = tracks_views, z = camera depth
     visibility    bool    [V, T, N]      visibility_views (and valid)
-    valids        bool    [T, N]         valid
-    query_view    int32 [N], view_names str [V], seq_name str, meta str (JSON): extras
+    valids        float32 [T, N]         valid (1.0 / 0.0, as MVTracker's track caches)
+    query_view int32 [N], view_names str [V], seq_name str, meta str (JSON): extras
 
-Depth maps, which MVTracker's model also takes, are not in the shards and not written.
+MVTracker's pixel convention is ours (integer pixel centres: its back-projection uses
+``arange(W)``), so K is written as it is.
 """
 
 from __future__ import annotations
@@ -68,13 +85,19 @@ from typing import Any, Dict, Iterable, Iterator, Mapping, Optional, Tuple
 
 import numpy as np
 
-from .rig import camera_points, is_rig, rig_cameras, rig_view, view_count
+from .rig import camera_points, depth_views, is_rig, rig_cameras, rig_view, view_count
 from .video import sample_frames, sample_views
 
-__all__ = ["encode_jpeg", "export_cotracker_kubric", "export_mvtracker", "export_tapvid", "export_tapvid3d",
-           "seq_name", "write_png"]
+__all__ = ["TAPVID_CONVENTIONS", "encode_jpeg", "export_cotracker_kubric", "export_mvtracker", "export_tapvid",
+           "export_tapvid3d", "seq_name", "write_png"]
 
 INVALID_POLICIES = ("drop", "occluded")
+
+#: How ``tapvid`` scales points to [0, 1], per reader (see the module doc).
+TAPVID_CONVENTIONS = {
+    "tapnet": "raster: (x + 0.5) / W, (y + 0.5) / H (tapnet create_davis_dataset multiplies by W, H)",
+    "cotracker": "x / (W - 1), y / (H - 1) (co-tracker TapVidDataset multiplies by W - 1, H - 1)",
+}
 
 
 def write_png(path: str, rgb: np.ndarray, level: int = 6) -> None:
@@ -104,8 +127,10 @@ def write_png(path: str, rgb: np.ndarray, level: int = 6) -> None:
 
 
 def encode_jpeg(rgb: np.ndarray, quality: int = 95) -> bytes:
-    """uint8 [H, W, 3] RGB as JPEG bytes: with Pillow when it is importable, otherwise
-    with PyAV's MJPEG encoder (full-range 4:4:4; ``quality`` mapped to its qscale)."""
+    """uint8 [H, W, 3] RGB as JPEG bytes, chroma at full resolution (4:4:4): with Pillow
+    when it is importable, otherwise with PyAV's MJPEG encoder (``quality`` mapped to its
+    qscale). At quality 95 4:2:0 chroma costs about 9/255 per pixel on fine colour texture;
+    4:4:4 about 2.5/255."""
     rgb = np.ascontiguousarray(rgb, dtype=np.uint8)
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"encode_jpeg takes [H, W, 3], got {rgb.shape}")
@@ -114,7 +139,7 @@ def encode_jpeg(rgb: np.ndarray, quality: int = 95) -> bytes:
     except ImportError:
         return _jpeg_pyav(rgb, quality)
     buf = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buf, format="JPEG", quality=int(quality))
+    Image.fromarray(rgb, "RGB").save(buf, format="JPEG", quality=int(quality), subsampling=0)  # 4:4:4
     return buf.getvalue()
 
 
@@ -153,6 +178,7 @@ def _labels(sample: Mapping[str, Any], invalid: str) -> Tuple[np.ndarray, np.nda
     visible = np.asarray(sample["visibility"]) != 0
     valid = np.asarray(sample["valid"]) != 0
     keep = valid.all(axis=0) if invalid == "drop" else np.ones(tracks.shape[1], bool)
+    keep &= (visible & valid).any(axis=0)  # a point never seen has no query in either format
     coords = tracks.transpose(1, 0, 2)[keep]
     occluded = ~(visible & valid).T[keep]
     queries = np.asarray(sample["queries"], np.float32)[keep]
@@ -231,16 +257,32 @@ def _save_npz(path: str, arrays: Mapping[str, np.ndarray]) -> None:
     os.replace(tmp, path)
 
 
+def _min_points(min_points: int) -> int:
+    if int(min_points) < 1:
+        raise ValueError(f"min_points must be at least 1 (an empty sequence breaks every reader), not {min_points}")
+    return int(min_points)
+
+
 def export_cotracker_kubric(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid: str = "drop",
-                            limit: Optional[int] = None, png_level: int = 6) -> Dict[str, int]:
-    """Write CoTracker's Kubric layout (see the module doc). Returns counts."""
+                            limit: Optional[int] = None, min_points: int = 1, png_level: int = 6) -> Dict[str, int]:
+    """Write CoTracker's Kubric layout (see the module doc). Returns counts: clips
+    (sequences written), points, dropped_points, skipped_clips (fewer than
+    ``min_points`` left), and loader_points: the fewest points of a written sequence that
+    are visible in its first, middle or last frame, the ones ``KubricMovifDataset``
+    samples ``traj_per_sample`` from (a larger ``traj_per_sample`` gives gotit=False)."""
+    min_points = _min_points(min_points)
     os.makedirs(out, exist_ok=True)
-    clips = points = dropped = 0
+    clips = points = dropped = skipped = 0
+    loader_points: Optional[int] = None
     for name, sample in _sequences(dataset, limit):
+        coords, occluded, valid, queries, keep = _labels(sample, invalid)
+        dropped += int((~keep).sum())
+        if int(keep.sum()) < min_points:
+            skipped += 1
+            continue
         frames = sample_frames(sample)
         if frames is None:
             raise ValueError("the shards have no media (media mode 'none'): nothing to write as frames")
-        coords, occluded, valid, queries, keep = _labels(sample, invalid)
         seq_dir = os.path.join(out, name)
         frame_dir = os.path.join(seq_dir, "frames")
         os.makedirs(frame_dir, exist_ok=True)
@@ -255,49 +297,71 @@ def export_cotracker_kubric(dataset: Iterable[Mapping[str, Any]], out: str, *, i
             "meta": json.dumps(sample.get("meta"), sort_keys=True),
         }
         np.save(os.path.join(seq_dir, name + ".npy"), annotation, allow_pickle=True)
+        t = occluded.shape[1]
+        seen = (~occluded[:, [0, t // 2, t - 1]]).any(axis=1)
+        loader_points = int(seen.sum()) if loader_points is None else min(loader_points, int(seen.sum()))
         clips += 1
         points += int(keep.sum())
-        dropped += int((~keep).sum())
-    return {"clips": clips, "points": points, "dropped_points": dropped}
+    return {"clips": clips, "points": points, "dropped_points": dropped, "skipped_clips": skipped,
+            "loader_points": loader_points or 0}
 
 
-def export_tapvid(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid: str = "drop",
-                  limit: Optional[int] = None) -> Dict[str, int]:
-    """Write one TAP-Vid (DAVIS-entry) pickle per clip (see the module doc). Returns counts."""
-    os.makedirs(out, exist_ok=True)
-    clips = points = dropped = 0
+def export_tapvid(dataset: Iterable[Mapping[str, Any]], out: str, *, convention: str, invalid: str = "drop",
+                  limit: Optional[int] = None, min_points: int = 1) -> Dict[str, int]:
+    """Write one TAP-Vid DAVIS-form pickle, ``{name: entry}``, to the file ``out``, with
+    points scaled for the reader named by ``convention`` ("tapnet" or "cotracker", see the
+    module doc). Returns counts: clips (sequences written), points, dropped_points,
+    skipped_clips."""
+    if convention not in TAPVID_CONVENTIONS:
+        raise ValueError(f"convention must be one of {sorted(TAPVID_CONVENTIONS)} (the readers scale points "
+                         f"differently), not {convention!r}")
+    min_points = _min_points(min_points)
+    if os.path.isdir(out):
+        raise ValueError(f"{out} is a directory: tapvid writes one pickle file (e.g. {os.path.join(out, 'tapvid.pkl')})")
+    entries: Dict[str, Dict[str, np.ndarray]] = {}
+    points = dropped = skipped = 0
     for name, sample in _sequences(dataset, limit):
+        coords, occluded, _, _, keep = _labels(sample, invalid)
+        dropped += int((~keep).sum())
+        if int(keep.sum()) < min_points:
+            skipped += 1
+            continue
         frames = sample_frames(sample)
         if frames is None:
             raise ValueError("the shards have no media (media mode 'none'): TAP-Vid needs the video")
-        coords, occluded, _, _, keep = _labels(sample, invalid)
         h, w = frames.shape[1:3]
-        entry = {
+        if convention == "tapnet":
+            scaled = (coords + np.float32(0.5)) / np.array([w, h], np.float32)
+        else:
+            scaled = coords / np.array([max(w - 1, 1), max(h - 1, 1)], np.float32)
+        entries[name] = {
             "video": np.ascontiguousarray(frames, np.uint8),
-            "points": (coords / np.array([w, h], np.float32)).astype(np.float32),
+            "points": scaled.astype(np.float32),
             "occluded": occluded,
         }
-        path = os.path.join(out, name + ".pkl")
-        tmp = path + ".tmp"
-        with open(tmp, "wb") as f:
-            pickle.dump(entry, f, protocol=4)
-        os.replace(tmp, path)
-        clips += 1
         points += int(keep.sum())
-        dropped += int((~keep).sum())
-    return {"clips": clips, "points": points, "dropped_points": dropped}
+    parent = os.path.dirname(os.path.abspath(out))
+    os.makedirs(parent, exist_ok=True)
+    tmp = out + ".tmp"
+    with open(tmp, "wb") as f:
+        pickle.dump(entries, f, protocol=4)
+    os.replace(tmp, out)
+    return {"clips": len(entries), "points": points, "dropped_points": dropped, "skipped_clips": skipped}
 
 
 def export_tapvid3d(dataset: Iterable[Mapping[str, Any]], out: str, *, view: Optional[int] = None,
-                    invalid: str = "drop", limit: Optional[int] = None, jpeg_quality: int = 95) -> Dict[str, int]:
+                    invalid: str = "drop", limit: Optional[int] = None, min_points: int = 1,
+                    jpeg_quality: int = 95) -> Dict[str, int]:
     """Write TAPVid-3D ``.npz`` files of rig clips, one per clip and view (``view``: only
     that one), see the module doc. ``invalid`` as for the other exports: "drop" leaves out
     points with a frame without a 3-D label, "occluded" keeps them, not visible in those
-    frames (``valid`` keeps the truth). Video clips are skipped (``limit`` counts rig
-    clips); ValueError when there is no rig clip at all. Returns counts: clips, files,
-    points (summed over files), dropped_points (per clip), skipped_videos."""
+    frames (``valid`` keeps the truth). A view left with fewer than ``min_points`` points is
+    not written. Video clips are skipped (``limit`` counts rig clips); ValueError when there
+    is no rig clip at all. Returns counts: clips, files, points (summed over files),
+    dropped_points (per clip), skipped_clips (views not written), skipped_videos."""
+    min_points = _min_points(min_points)
     os.makedirs(out, exist_ok=True)
-    clips = files = points = dropped = 0
+    clips = files = points = dropped = skipped = 0
     rigs = _RigClips(dataset, limit, "TAPVid-3D")
     for i, sample in rigs:
         views = _rig_sample(i, sample, "TAPVid-3D")
@@ -310,24 +374,25 @@ def export_tapvid3d(dataset: Iterable[Mapping[str, Any]], out: str, *, view: Opt
         base = seq_name(i, sample)
         for v in range(v_count) if view is None else [view]:
             picked = rig_view(sample, v, points="seen", views=views)
-            if picked is None:
+            m = keep[picked[1]] if picked is not None else np.zeros(0, bool)
+            if int(m.sum()) < min_points:
+                skipped += 1
                 continue
             single, idx = picked
-            m = keep[idx]
-            if not m.any():
-                continue
             idx = idx[m]
             valid = single["valid"][:, m] == 1
             q = single["queries"][m]
             ext = np.zeros((e.shape[1], 4, 4), np.float64)
             ext[:, :3] = e[v]
             ext[:, 3, 3] = 1
+            queries_xyt = np.ascontiguousarray(q[:, [1, 2, 0]], np.float32)
+            queries_xyt[:, :2] += 0.5  # raster pixels
             entry = {
                 "images_jpeg_bytes": np.array([encode_jpeg(f, jpeg_quality) for f in views[v]]),
-                "queries_xyt": np.ascontiguousarray(q[:, [1, 2, 0]], np.float32),
+                "queries_xyt": queries_xyt,
                 "tracks_XYZ": camera_points(e[v], tracks3d[:, idx]).astype(np.float32),
                 "visibility": (single["visibility"][:, m] == 1) & valid,
-                "fx_fy_cx_cy": np.array([k[v, 0, 0], k[v, 1, 1], k[v, 0, 2], k[v, 1, 2]], np.float64),
+                "fx_fy_cx_cy": np.array([k[v, 0, 0], k[v, 1, 1], k[v, 0, 2] + 0.5, k[v, 1, 2] + 0.5], np.float64),
                 "extrinsics_w2c": ext.astype(np.float32),
                 "valid": valid,
                 "point_index": idx.astype(np.int32),
@@ -339,48 +404,80 @@ def export_tapvid3d(dataset: Iterable[Mapping[str, Any]], out: str, *, view: Opt
         dropped += int((~keep).sum())
     rigs.done(clips)
     return {"clips": clips, "files": files, "points": points, "dropped_points": dropped,
-            "skipped_videos": rigs.skipped}
+            "skipped_clips": skipped, "skipped_videos": rigs.skipped}
+
+
+def _save_pickle(path: str, obj: Any) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        pickle.dump(obj, f, protocol=4)
+    os.replace(tmp, path)
 
 
 def export_mvtracker(dataset: Iterable[Mapping[str, Any]], out: str, *, invalid: str = "drop",
-                     limit: Optional[int] = None) -> Dict[str, int]:
-    """Write one MVTracker ``.npz`` per rig clip, ``OUT/<seq>.npz`` (see the module doc).
-    ``invalid``: "drop" leaves out points with a frame without a 3-D label; "occluded"
-    keeps them, with ``valids`` False and no visibility in those frames. Video clips are
-    skipped (``limit`` counts rig clips); ValueError when there is no rig clip at all.
-    Returns counts."""
+                     limit: Optional[int] = None, min_points: int = 1) -> Dict[str, int]:
+    """Write, per rig clip, ``OUT/<seq>.pkl`` for MVTracker's ``GenericSceneDataset`` and
+    ``OUT/<seq>.npz`` in its demo sample's keys (see the module doc). ``invalid``: "drop"
+    leaves out points with a frame without a 3-D label; "occluded" keeps them, with
+    ``valids`` 0 and no visibility in those frames. A clip left with fewer than
+    ``min_points`` points is not written (``skipped_clips``). Video clips are skipped
+    (``limit`` counts rig clips); ValueError when there is no rig clip at all. Returns
+    counts: clips, points, dropped_points, skipped_clips, skipped_videos, depth_clips."""
+    min_points = _min_points(min_points)
     os.makedirs(out, exist_ok=True)
-    clips = points = dropped = 0
+    clips = points = dropped = skipped = with_depth = 0
     rigs = _RigClips(dataset, limit, "MVTracker")
     for i, sample in rigs:
-        views = _rig_sample(i, sample, "MVTracker")
         k, e, names = rig_cameras(sample)
         v_count, t_count = e.shape[:2]
         keep = _keep(sample, invalid)
         n_keep = int(keep.sum())
+        dropped += int((~keep).sum())
+        if n_keep < min_points:
+            skipped += 1
+            continue
+        views = _rig_sample(i, sample, "MVTracker")
         tracks3d = np.asarray(sample["tracks3d"], np.float32)[:, keep]
         valid = np.asarray(sample["valid"])[:, keep] == 1
         depth = np.stack([camera_points(e[v], tracks3d)[..., 2] for v in range(v_count)])
         queries = np.asarray(sample["queries"], np.float32)[keep]
         qt = queries[:, 0].astype(np.int64)
-        entry = {
-            "rgbs": np.ascontiguousarray(views.transpose(0, 1, 4, 2, 3)),
-            "intrs": np.ascontiguousarray(np.broadcast_to(k[:, None], (v_count, t_count, 3, 3)), np.float32),
-            "extrs": e.astype(np.float32),
+        rgbs = np.ascontiguousarray(views.transpose(0, 1, 4, 2, 3))
+        labels = {
             "query_points": np.concatenate([queries[:, :1], tracks3d[qt, np.arange(n_keep)]], axis=1),
             "traj3d_world": np.ascontiguousarray(tracks3d),
             "traj2d_w_z": np.concatenate([np.asarray(sample["tracks_views"], np.float32)[:, :, keep],
                                           depth[..., None].astype(np.float32)], axis=-1),
             "visibility": (np.asarray(sample["visibility_views"])[:, :, keep] == 1) & valid[None],
-            "valids": valid,
+            "valids": valid.astype(np.float32),
             "query_view": np.asarray(sample["query_view"], np.int32)[keep],
-            "view_names": np.array(names, dtype=str),
-            "seq_name": np.array(seq_name(i, sample)),
-            "meta": np.array(json.dumps(sample.get("meta"), sort_keys=True)),
         }
-        _save_npz(os.path.join(out, seq_name(i, sample) + ".npz"), entry)
+        depths = depth_views(sample)
+        name = seq_name(i, sample)
+        scene: Dict[str, Any] = {
+            "rgbs": {names[v]: rgbs[v] for v in range(v_count)},
+            "intrs": {names[v]: k[v].astype(np.float32) for v in range(v_count)},
+            "extrs": {names[v]: e[v].astype(np.float32) for v in range(v_count)},
+        }
+        if depths is not None:
+            scene["depths"] = {names[v]: depths[v] for v in range(v_count)}
+            with_depth += 1
+        scene.update(labels)
+        scene.update(view_names=list(names), seq_name=name, meta=json.dumps(sample.get("meta"), sort_keys=True))
+        _save_pickle(os.path.join(out, name + ".pkl"), scene)
+        entry = {
+            "rgbs": rgbs,
+            "intrs": np.ascontiguousarray(np.broadcast_to(k[:, None], (v_count, t_count, 3, 3)), np.float32),
+            "extrs": e.astype(np.float32),
+        }
+        if depths is not None:
+            entry["depths"] = depths[:, :, None]
+        entry.update(labels)
+        entry.update(view_names=np.array(names, dtype=str), seq_name=np.array(name),
+                     meta=np.array(json.dumps(sample.get("meta"), sort_keys=True)))
+        _save_npz(os.path.join(out, name + ".npz"), entry)
         clips += 1
         points += n_keep
-        dropped += int((~keep).sum())
     rigs.done(clips)
-    return {"clips": clips, "points": points, "dropped_points": dropped, "skipped_videos": rigs.skipped}
+    return {"clips": clips, "points": points, "dropped_points": dropped, "skipped_clips": skipped,
+            "skipped_videos": rigs.skipped, "depth_clips": with_depth}

@@ -1,6 +1,6 @@
 """A reader of MDS shard directories (MosaicML Streaming's format, index version 2).
 
-Written from the specification in ``Shards/README.md``; it needs numpy, and zstandard
+Written from the shard format specification (the PseudoTrack repository's Shards/README.md); it needs numpy, and zstandard
 for compressed shards. It reads any MDS directory whose columns use the encodings
 listed in ``DECODABLE_ENCODINGS``, not only PseudoTrack's.
 """
@@ -14,8 +14,8 @@ import json
 import math
 import os
 import pickle
+import tempfile
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
@@ -270,6 +270,60 @@ class _LoadedShard:
         return memoryview(self.raw)[int(self.offsets[local]):int(self.offsets[local + 1])]
 
 
+class _OpenShard:
+    """An uncompressed shard file opened for reading single samples: its offset table in
+    memory, each sample read with one ``os.pread``."""
+    __slots__ = ("fd", "offsets", "path")
+
+    def __init__(self, path: str, info: ShardInfo, verify: bool):
+        self.path = path
+        try:
+            size = os.path.getsize(path)
+        except FileNotFoundError:
+            raise ShardFormatError(f"{path}: missing") from None
+        if size != info.raw_data.bytes:
+            raise ShardChecksumError(f"{path}: {size} bytes, index.json says {info.raw_data.bytes}")
+        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            if verify:
+                with open(path, "rb") as f:
+                    _check_file(f.read(), info.raw_data, path, True)
+            head = os.pread(self.fd, 4, 0)
+            n = int(np.frombuffer(head, "<u4", 1, 0)[0]) if len(head) == 4 else -1
+            if n != info.samples:
+                raise ShardFormatError(f"{path}: holds {n} samples, index.json says {info.samples}")
+            table = os.pread(self.fd, 4 * (n + 1), 4)
+            if len(table) != 4 * (n + 1):
+                raise ShardFormatError(f"{path}: ends inside its offset table")
+            self.offsets = np.frombuffer(table, "<u4").astype(np.int64)
+            if self.offsets[0] < 8 + 4 * n or np.any(np.diff(self.offsets) < 0) or self.offsets[-1] != size:
+                raise ShardFormatError(f"{path}: bad offset table (first {self.offsets[0]}, last "
+                                       f"{self.offsets[-1]}, file {size} bytes)")
+        except BaseException:
+            os.close(self.fd)
+            raise
+
+    def sample_bytes(self, local: int) -> bytes:
+        begin, end = int(self.offsets[local]), int(self.offsets[local + 1])
+        data = os.pread(self.fd, end - begin, begin)
+        if len(data) != end - begin:
+            raise ShardFormatError(f"{self.path}: sample {local} ends after the file")
+        return data
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
+def _user() -> str:
+    try:
+        return str(os.getuid())
+    except AttributeError:  # not POSIX
+        return os.environ.get("USERNAME", "user")
+
+
 # ----------------------------------------------------------------------------- dataset
 
 def _file_info(obj: Any, what: str) -> Optional[FileInfo]:
@@ -284,23 +338,28 @@ def _file_info(obj: Any, what: str) -> Optional[FileInfo]:
 class ShardDataset(Sequence):
     """The samples of an MDS directory, in index order, as dicts of decoded columns.
 
-    ``len(ds)``, ``ds[i]`` (negative indices and slices too) and iteration. Each shard
-    file is read whole, checked (sizes always; hashes when ``verify`` is true) and
-    decompressed when first needed; the last ``cache_shards`` are kept. It is a
-    map-style dataset that torch's DataLoader accepts as it is (each worker process
-    keeps its own cache).
+    ``len(ds)``, ``ds[i]`` (negative indices and slices too) and iteration. Reading a
+    sample reads that sample's bytes only (``os.pread`` at its offset), as
+    mosaicml-streaming does: a compressed shard is decompressed once, when first
+    needed, into ``cache_dir`` (kept for later runs and shared by worker processes;
+    default: a directory under the system's temporary directory named after the shard
+    directory), or read where it is when the uncompressed file lies beside the
+    compressed one. Sizes and the offset table are always checked; SHA-1 and the other
+    hashes of index.json only with ``verify=True`` (once per file and process) or by
+    ``verify()``. A map-style dataset that torch's DataLoader accepts as it is, with any
+    number of workers (each process opens its own files).
     """
 
-    def __init__(self, root: Union[str, os.PathLike], *, verify: bool = True, cache_shards: int = 2,
-                 allow_unsafe_types: bool = False):
+    def __init__(self, root: Union[str, os.PathLike], *, verify: bool = False,
+                 cache_dir: Optional[Union[str, os.PathLike]] = None, allow_unsafe_types: bool = False):
         self.root = os.fspath(root)
         self.verify_hashes = verify
-        self.cache_shards = max(1, int(cache_shards))
         self.allow_unsafe_types = allow_unsafe_types
         path = os.path.join(self.root, INDEX_BASENAME)
         try:
             with open(path, "rb") as f:
-                self.index = json.loads(f.read().decode("utf-8"))
+                index_bytes = f.read()
+            self.index = json.loads(index_bytes.decode("utf-8"))
         except FileNotFoundError:
             raise ShardFormatError(f"{path}: no index.json (not an MDS directory)") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -319,7 +378,12 @@ class ShardDataset(Sequence):
             self._decoders.append([_decoder(e, allow_unsafe_types) for e in info.column_encodings])
             first += info.samples
         self._starts = np.array([s.first for s in self.shards] + [first], np.int64)
-        self._cache: "OrderedDict[int, _LoadedShard]" = OrderedDict()
+        if cache_dir is None:
+            key = hashlib.sha1(os.path.realpath(self.root).encode() + b"\0" + index_bytes).hexdigest()[:16]
+            cache_dir = os.path.join(tempfile.gettempdir(), f"pseudotrack_data-{_user()}", key)
+        self.cache_dir = os.fspath(cache_dir)
+        self._open: Dict[int, _OpenShard] = {}
+        self._pid = os.getpid()
         self._lock = threading.Lock()
 
     @staticmethod
@@ -354,10 +418,10 @@ class ShardDataset(Sequence):
             size_limit=size_limit if isinstance(size_limit, int) else None,
             raw_data=raw, zip_data=zipped, entry=entry)
 
-    # --- pickling (DataLoader with the spawn start method): the cache stays behind
+    # --- pickling (DataLoader with the spawn start method): open files stay behind
     def __getstate__(self) -> Dict[str, Any]:
         state = dict(self.__dict__)
-        state["_cache"] = OrderedDict()
+        state["_open"] = {}
         del state["_lock"]
         del state["_decoders"]
         return state
@@ -394,9 +458,10 @@ class ShardDataset(Sequence):
         k = int(np.searchsorted(self._starts, index, side="right")) - 1
         return k, index - int(self._starts[k])
 
-    # --- shard loading
+    # --- shard files
     def read_shard(self, k: int, verify: Optional[bool] = None) -> _LoadedShard:
-        """Read, check and decompress shard ``k`` (bypassing the cache)."""
+        """Read, check and decompress shard ``k`` whole, in memory (what ``verify`` and
+        ``check`` do; reading samples does not need it)."""
         info = self.shards[k]
         verify = self.verify_hashes if verify is None else verify
         raw_path = os.path.join(self.root, info.raw_data.basename)
@@ -407,30 +472,62 @@ class ShardDataset(Sequence):
                 raw = f.read()
             _check_file(raw, info.raw_data, raw_path, verify)
         else:
-            zip_path = os.path.join(self.root, info.zip_data.basename)
-            try:
-                with open(zip_path, "rb") as f:
-                    packed = f.read()
-            except FileNotFoundError:
-                raise ShardFormatError(f"{zip_path}: missing (neither the shard nor its compressed form exists)") from None
-            _check_file(packed, info.zip_data, zip_path, verify)
-            raw = _decompress(info.compression or "", packed, zip_path)
-            _check_file(raw, info.raw_data, zip_path + " (decompressed)", verify)
+            raw = self._decompressed(k, verify)
         offsets, config = parse_raw_shard(raw, info.samples, info.raw_data.basename)
         return _LoadedShard(raw, offsets, config)
 
-    def _shard(self, k: int) -> _LoadedShard:
-        with self._lock:
-            loaded = self._cache.get(k)
-            if loaded is not None:
-                self._cache.move_to_end(k)
-                return loaded
-        loaded = self.read_shard(k)
-        with self._lock:
-            self._cache[k] = loaded
-            while len(self._cache) > self.cache_shards:
-                self._cache.popitem(last=False)
-        return loaded
+    def _decompressed(self, k: int, verify: bool) -> bytes:
+        info = self.shards[k]
+        assert info.zip_data is not None
+        zip_path = os.path.join(self.root, info.zip_data.basename)
+        try:
+            with open(zip_path, "rb") as f:
+                packed = f.read()
+        except FileNotFoundError:
+            raise ShardFormatError(f"{zip_path}: missing (neither the shard nor its compressed form exists)") from None
+        _check_file(packed, info.zip_data, zip_path, verify)
+        raw = _decompress(info.compression or "", packed, zip_path)
+        _check_file(raw, info.raw_data, zip_path + " (decompressed)", verify)
+        return raw
+
+    def shard_path(self, k: int) -> str:
+        """The uncompressed file of shard ``k`` that samples are read from: beside the
+        compressed one when it is there, otherwise its copy in ``cache_dir`` (written
+        now when missing; a copy of the wrong size is written again)."""
+        info = self.shards[k]
+        beside = os.path.join(self.root, info.raw_data.basename)
+        if info.zip_data is None or os.path.isfile(beside):
+            return beside
+        parts = info.raw_data.basename.replace("\\", "/").split("/")
+        if os.path.isabs(info.raw_data.basename) or any(p in ("", ".", "..") for p in parts):
+            raise ShardFormatError(f"index.json shard {k}: raw_data basename {info.raw_data.basename!r} is not a "
+                                   "relative path inside the directory")
+        cached = os.path.join(self.cache_dir, *parts)
+        try:
+            if os.path.getsize(cached) == info.raw_data.bytes:
+                return cached
+        except OSError:
+            pass
+        raw = self._decompressed(k, self.verify_hashes)
+        os.makedirs(os.path.dirname(cached), exist_ok=True)  # merged datasets name part-NNNNN/shard...
+        tmp = f"{cached}.{os.getpid()}.{threading.get_ident()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(raw)
+        os.replace(tmp, cached)  # atomic: another worker may be writing the same copy
+        return cached
+
+    def _shard(self, k: int) -> "_OpenShard":
+        if self._pid != os.getpid():  # a forked worker: its own descriptors
+            self._open, self._pid = {}, os.getpid()
+        shard = self._open.get(k)
+        if shard is None:
+            with self._lock:
+                shard = self._open.get(k)
+                if shard is None:
+                    path = self.shard_path(k)
+                    shard = _OpenShard(path, self.shards[k], self.verify_hashes)
+                    self._open[k] = shard
+        return shard
 
     def verify(self) -> None:
         """Read every shard and check sizes, hashes, sample counts and every sample's
@@ -468,28 +565,30 @@ class ShardDataset(Sequence):
     def raw_sample(self, index: int) -> bytes:
         """The encoded bytes of one sample (its column-size table and payloads)."""
         k, local = self.locate(index)
-        return bytes(self._shard(k).sample_bytes(local))
+        return self._shard(k).sample_bytes(local)
 
-    def _decode(self, k: int, local: int, loaded: _LoadedShard) -> Dict[str, Any]:
+    def _decode(self, k: int, local: int, data: bytes) -> Dict[str, Any]:
         info = self.shards[k]
-        parts = self._split(k, loaded.sample_bytes(local), f"shard {k} sample {local}")
+        parts = self._split(k, memoryview(data), f"shard {k} sample {local}")
         return {name: decode(part) for name, decode, part in zip(info.column_names, self._decoders[k], parts)}
 
     def __getitem__(self, index):  # type: ignore[override]
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         k, local = self.locate(int(index))
-        return self._decode(k, local, self._shard(k))
+        return self._decode(k, local, self._shard(k).sample_bytes(local))
 
     def __iter__(self) -> Iterator[Dict[str, Any]]:
         for k, info in enumerate(self.shards):
-            loaded = self._shard(k)
             for local in range(info.samples):
-                yield self._decode(k, local, loaded)
+                yield self._decode(k, local, self._shard(k).sample_bytes(local))
 
     def close(self) -> None:
+        """Close the open shard files (they are opened again when needed)."""
         with self._lock:
-            self._cache.clear()
+            for shard in self._open.values():
+                shard.close()
+            self._open = {}
 
     def __enter__(self) -> "ShardDataset":
         return self
@@ -501,7 +600,8 @@ class ShardDataset(Sequence):
         return f"ShardDataset({self.root!r}, samples={len(self)}, shards={len(self.shards)})"
 
 
-def open_shards(root: Union[str, os.PathLike], *, verify: bool = True, cache_shards: int = 2,
+def open_shards(root: Union[str, os.PathLike], *, verify: bool = False,
+                cache_dir: Optional[Union[str, os.PathLike]] = None,
                 allow_unsafe_types: bool = False) -> ShardDataset:
     """Open an MDS directory (one holding index.json) for reading; see ShardDataset."""
-    return ShardDataset(root, verify=verify, cache_shards=cache_shards, allow_unsafe_types=allow_unsafe_types)
+    return ShardDataset(root, verify=verify, cache_dir=cache_dir, allow_unsafe_types=allow_unsafe_types)

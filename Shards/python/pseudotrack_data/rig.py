@@ -1,4 +1,4 @@
-"""Rig clips (Shards/README.md §5.4): the cameras of ``meta.rig``, projecting ``tracks3d``,
+"""Rig clips (shard format §5.4): the cameras of ``meta.rig``, projecting ``tracks3d``,
 and one view of a rig clip as a single-view sample."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["RIG_POINTS", "camera_points", "is_rig", "project", "rig_cameras", "rig_view", "view_count"]
+__all__ = ["RIG_POINTS", "camera_points", "depth_views", "is_rig", "project", "rig_cameras", "rig_view", "view_count"]
 
 #: Which points ``rig_view`` keeps: those queried in the view, or all that the view sees.
 RIG_POINTS = ("query", "seen")
 
 
 def is_rig(sample: Mapping[str, Any]) -> bool:
-    """True for a rig clip: it has the ``tracks3d`` column (Shards/README.md §5; a
+    """True for a rig clip: it has the ``tracks3d`` column (shard format §5; a
     directory can hold video clips and rig clips, in shards of their own)."""
     return "tracks3d" in sample
 
@@ -45,6 +45,18 @@ def rig_cameras(sample: Mapping[str, Any]) -> Tuple[np.ndarray, np.ndarray, List
         raise ValueError(f"meta.rig.views has K {list(k.shape[1:])} and extrinsics_w2c {list(e.shape[1:])}, "
                          "expected 3x3 and T x 3x4")
     return k, e, [str(v.get("name", i)) for i, v in enumerate(views)]
+
+
+def depth_views(sample: Mapping[str, Any]) -> Optional[np.ndarray]:
+    """The rig clip's depth per view at the stored size, float32 [V, T, H, W] metres, 0 where
+    there is none; None when the shards were written without depth (the optional rig column
+    ``depth_views``, uint16 millimetres, shard format §5.4)."""
+    if "depth_views" not in sample:
+        return None
+    millimetres = np.asarray(sample["depth_views"])
+    if millimetres.ndim != 4:
+        raise ValueError(f"depth_views has shape {millimetres.shape}, expected [V, T, H, W]")
+    return millimetres.astype(np.float32) * np.float32(0.001)
 
 
 def camera_points(extrinsics: np.ndarray, world: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
 """PseudoTrack's sample schema, and checks that a directory of shards follows it
-(the MDS layout of ``Shards/README.md`` and the schema, one problem per message)."""
+(the MDS layout and the schema of the shard format, one problem per message)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import numpy as np
 from .mds import INDEX_BASENAME, SHARD_ENTRY_KEYS, ShardDataset, ShardFormatError, encoding_fixed_size
 
 __all__ = [
-    "LABEL_COLUMNS", "MEDIA_COLUMNS", "RIG_COLUMNS", "SCHEMA_COLUMNS", "check_dataset",
+    "LABEL_COLUMNS", "MEDIA_COLUMNS", "RIG_COLUMNS", "RIG_DEPTH_COLUMNS", "SCHEMA_COLUMNS", "check_dataset",
     "check_sample", "media_mode",
 ]
 
@@ -38,7 +38,12 @@ RIG_COLUMNS: Dict[str, str] = {
     "tracks_views": "ndarray:float32",
     "visibility_views": "ndarray:uint8",
 }
-SCHEMA_COLUMNS: Dict[str, str] = {**LABEL_COLUMNS, **MEDIA_COLUMNS, **RIG_COLUMNS}
+#: Optional rig column, written when the pipeline asks for depth (shards.depth: true):
+#: each view's depth at the stored size, uint16 millimetres [V, T, H, W], 0 = none.
+RIG_DEPTH_COLUMNS: Dict[str, str] = {
+    "depth_views": "ndarray:uint16",
+}
+SCHEMA_COLUMNS: Dict[str, str] = {**LABEL_COLUMNS, **MEDIA_COLUMNS, **RIG_COLUMNS, **RIG_DEPTH_COLUMNS}
 
 COMPRESSIONS = {"zstd"} | {f"zstd:{level}" for level in range(1, 23)}
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -255,6 +260,8 @@ def _check_rig(sample: Mapping[str, Any], t: Optional[int], n: Optional[int], me
     if not present:
         if isinstance(meta, dict) and "rig" in meta:
             problems.append("meta.rig is present but the rig columns are not")
+        if "depth_views" in sample:
+            problems.append("depth_views is present but the rig columns are not (depth is a rig column)")
         return None
     if len(present) != len(RIG_COLUMNS):
         missing = [c for c in RIG_COLUMNS if c not in sample]
@@ -287,6 +294,12 @@ def _check_rig(sample: Mapping[str, Any], t: Optional[int], n: Optional[int], me
         elif np.any(vv > 1):
             problems.append("visibility_views holds values other than 0 and 1")
             vv = None
+    dv = _array(sample, "depth_views", "uint16", 4, problems) if "depth_views" in sample else None
+    if dv is not None and t is not None:
+        stored = meta.get("stored") if isinstance(meta, dict) else None
+        hw = (stored.get("height"), stored.get("width")) if isinstance(stored, dict) else (None, None)
+        if dv.shape[:2] != (v, t) or (None not in hw and dv.shape[2:] != hw):
+            problems.append(f"depth_views has shape {list(dv.shape)}, expected [V, T, H, W] = [{v}, {t}, {hw[0]}, {hw[1]}]")
     qv = _array(sample, "query_view", "int32", 1, problems) if "query_view" in sample else None
     if qv is not None and n is not None:
         if qv.shape != (n,):
@@ -450,7 +463,7 @@ def check_sample(sample: Mapping[str, Any], *, decode_video: bool = False) -> Li
 
 
 def check_dataset(root: str, *, decode_video: bool = False, max_problems: int = 50) -> List[str]:
-    """Problems of a shard directory against Shards/README.md: the index entries, the
+    """Problems of a shard directory against the shard format: the index entries, the
     files on disk, each shard's layout and embedded configuration, that every shard has
     shard 0's columns (with encodings) and compression except for the four rig columns,
     which a shard has all or none of, and every sample against the schema. Empty when it
@@ -522,7 +535,8 @@ def check_dataset(root: str, *, decode_video: bool = False, max_problems: int = 
                 "a rig shard has all four")
         # Every shard has shard 0's columns and compression, but for the rig columns (§2, §5):
         # a directory may hold video-clip shards and rig-clip shards.
-        base = [(c, e) for c, e in zip(info.column_names, info.column_encodings) if c not in RIG_COLUMNS]
+        base = [(c, e) for c, e in zip(info.column_names, info.column_encodings)
+                if c not in RIG_COLUMNS and c not in RIG_DEPTH_COLUMNS]
         if base0 is None:
             base0, compression0 = base, info.compression
         else:

@@ -1,5 +1,5 @@
 """The clip's pixels: decoding ``video_mp4`` with PyAV, or taking ``frames`` as stored; a rig
-clip's views, which are stored side by side in one frame (Shards/README.md §5.4)."""
+clip's views, which are stored side by side in one frame (shard format §5.4)."""
 
 from __future__ import annotations
 

@@ -112,6 +112,17 @@ def write_synthetic_shards(out: str, media: str = "video_mp4", clips: int = 5, s
     return written
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_temporary_directory(tmp_path_factory):
+    """The reader's decompressed copies (ShardDataset's default cache_dir is under the
+    temporary directory) stay inside pytest's own temporary directory."""
+    import tempfile
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path_factory.mktemp("tmp"))
+    yield
+    tempfile.tempdir = previous
+
+
 @pytest.fixture(scope="session")
 def shard_dir(tmp_path_factory) -> str:
     """A shard directory with video_mp4 media: $PSEUDOTRACK_SHARDS, or synthetic."""

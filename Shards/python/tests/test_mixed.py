@@ -181,17 +181,17 @@ def test_to_cotracker_on_a_mixed_directory(mixed_dir):
     root, written = mixed_dir
     for s in open_shards(root):
         kind, _, pixels = written[s["meta"]["clip_id"]]
-        got = cotracker_views(s, as_torch=False)
+        got = cotracker_views(s)
         if kind == "video":                                   # as before
-            d = to_cotracker(s, as_torch=False)
-            np.testing.assert_array_equal(to_cotracker(s, as_torch=False, view=0)["trajectory"], s["tracks"])
+            d = to_cotracker(s)
+            np.testing.assert_array_equal(to_cotracker(s, view=0)["trajectory"], s["tracks"])
             assert len(got) == 1
             for key in ("video", "trajectory", "visibility", "valid", "query_points"):
                 np.testing.assert_array_equal(got[0][key], d[key])
             np.testing.assert_array_equal(d["video"], pixels[0].transpose(0, 3, 1, 2).astype(np.float32))
             continue
         with pytest.raises(ValueError, match="view="):       # a rig clip: one view at a time
-            to_cotracker(s, as_torch=False)
+            to_cotracker(s)
         views = [v for v in range(view_count(s)) if (s["query_view"] == v).any()]
         assert len(got) == len(views) >= 1
         for d, v in zip(got, views):
@@ -214,9 +214,11 @@ def test_2d_exports_of_a_mixed_directory(mixed_dir, tmp_path):
             expected.append(name)
     kubric, tapvid = str(tmp_path / "kubric"), str(tmp_path / "tapvid")
     assert main(["export", "--format", "cotracker-kubric", "--invalid", "occluded", root, kubric]) == 0
-    assert main(["export", "--format", "tapvid", "--invalid", "occluded", root, tapvid]) == 0
+    assert main(["export", "--format", "tapvid", "--for", "cotracker", "--invalid", "occluded", root, tapvid]) == 0
     assert sorted(os.listdir(kubric)) == sorted(expected)
-    assert sorted(os.listdir(tapvid)) == sorted(n + ".pkl" for n in expected)
+    with open(tapvid, "rb") as f:
+        davis = pickle.load(f)
+    assert sorted(davis) == sorted(expected)
     for i, s in enumerate(ds):
         kind, _, pixels = written[s["meta"]["clip_id"]]
         name = f"{i:06d}_{s['meta']['clip_id'].replace('/', '_')}"
@@ -230,9 +232,7 @@ def test_2d_exports_of_a_mixed_directory(mixed_dir, tmp_path):
             annot = np.load(os.path.join(kubric, seq, seq + ".npy"), allow_pickle=True).item()
             np.testing.assert_array_equal(annot["coords"], tracks.transpose(1, 0, 2))
             assert len(os.listdir(os.path.join(kubric, seq, "frames"))) == s["tracks"].shape[0]
-            with open(os.path.join(tapvid, seq + ".pkl"), "rb") as f:
-                entry = pickle.load(f)
-            np.testing.assert_array_equal(entry["video"], pixels[v])
+            np.testing.assert_array_equal(davis[seq]["video"], pixels[v])
 
 
 def test_3d_exports_skip_the_video_clips(mixed_dir, tmp_path):
@@ -242,9 +242,9 @@ def test_3d_exports_skip_the_video_clips(mixed_dir, tmp_path):
     counts = export_mvtracker(ds, str(tmp_path / "mv"))
     assert counts["clips"] == len(rigs) and counts["skipped_videos"] == len(ds) - len(rigs)
     assert sorted(os.listdir(tmp_path / "mv")) == sorted(
-        f"{i:06d}_{ds[i]['meta']['clip_id'].replace('/', '_')}.npz" for i in rigs)
+        f"{i:06d}_{ds[i]['meta']['clip_id'].replace('/', '_')}.{ext}" for i in rigs for ext in ("npz", "pkl"))
     limited = export_mvtracker(ds, str(tmp_path / "mv1"), limit=1)   # limit counts rig clips
-    assert limited["clips"] == 1 and len(os.listdir(tmp_path / "mv1")) == 1
+    assert limited["clips"] == 1 and len(os.listdir(tmp_path / "mv1")) == 2
     _need_jpeg()
     counts = export_tapvid3d(ds, str(tmp_path / "t3d"), view=0)
     assert counts["clips"] == len(rigs) and counts["skipped_videos"] == len(ds) - len(rigs)

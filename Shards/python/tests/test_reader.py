@@ -82,12 +82,12 @@ def test_corrupted_shard_is_detected(shard_copy):
     data = bytearray(open(path, "rb").read())
     data[len(data) // 2] ^= 0x40
     open(path, "wb").write(bytes(data))
-    ds = open_shards(shard_copy)
+    ds = open_shards(shard_copy, verify=True, cache_dir=shard_copy + ".cache")
     last = len(ds) - 1
     with pytest.raises(ShardChecksumError, match="sha1"):
         ds[last]
     with pytest.raises(ShardChecksumError):
-        ds.verify()
+        open_shards(shard_copy).verify()   # what `check` does; reading alone hashes nothing
 
 
 def test_truncated_shard_is_detected(shard_copy):
@@ -131,7 +131,27 @@ def test_uncompressed_file_beside_is_read(shard_copy):
     bad[-1] ^= 1
     open(os.path.join(shard_copy, info.raw_data.basename), "wb").write(bytes(bad))
     with pytest.raises(ShardChecksumError):
-        open_shards(shard_copy)[0]
+        open_shards(shard_copy, verify=True)[0]
+
+
+def test_a_sample_is_read_alone_from_a_copy_decompressed_once(shard_copy, tmp_path):
+    """Reading seeks to the sample in an uncompressed copy made once per shard (as
+    mosaicml-streaming reads), and a copy of the wrong size is made again."""
+    cache = str(tmp_path / "cache")
+    ds = open_shards(shard_copy, cache_dir=cache)
+    k, local = ds.locate(len(ds) - 1)
+    want = ds[len(ds) - 1]
+    path = ds.shard_path(k)
+    assert os.path.dirname(path) == cache and os.path.getsize(path) == ds.shards[k].raw_data.bytes
+    stamp = os.stat(path).st_mtime_ns
+    again = open_shards(shard_copy, cache_dir=cache)
+    assert again[len(ds) - 1]["meta"] == want["meta"] and os.stat(path).st_mtime_ns == stamp
+    with open(path, "r+b") as f:
+        f.truncate(100)
+    fresh = open_shards(shard_copy, cache_dir=cache)
+    assert fresh[len(ds) - 1]["meta"] == want["meta"]
+    assert os.path.getsize(path) == ds.shards[k].raw_data.bytes
+    assert not any(name.endswith(".tmp") for name in os.listdir(cache))
 
 
 def test_ndarray_encoding_forms():
@@ -221,3 +241,27 @@ def test_dataset_pickles_for_worker_processes(shard_dir):
     first = ds[0]
     clone = pickle.loads(pickle.dumps(ds))
     assert clone[0]["meta"] == first["meta"]
+
+
+def test_copies_of_shards_in_subdirectories_stay_inside_the_cache(shard_copy, tmp_path):
+    """A merged dataset names its shards part-NNNNN/shard...; a basename that leaves the
+    directory is refused before anything is written."""
+    index = _index(shard_copy)
+    entry = index["shards"][0]
+    os.makedirs(os.path.join(shard_copy, "part-00000"))
+    os.rename(os.path.join(shard_copy, entry["zip_data"]["basename"]),
+              os.path.join(shard_copy, "part-00000", entry["zip_data"]["basename"]))
+    entry["zip_data"]["basename"] = "part-00000/" + entry["zip_data"]["basename"]
+    entry["raw_data"]["basename"] = "part-00000/" + entry["raw_data"]["basename"]
+    with open(os.path.join(shard_copy, "index.json"), "w") as f:
+        json.dump(index, f)
+    cache = str(tmp_path / "cache")
+    ds = open_shards(shard_copy, cache_dir=cache)
+    assert ds[0]["meta"]["clip_id"]
+    assert os.path.isfile(os.path.join(cache, entry["raw_data"]["basename"]))
+    entry["raw_data"]["basename"] = "../outside.mds"
+    with open(os.path.join(shard_copy, "index.json"), "w") as f:
+        json.dump(index, f)
+    with pytest.raises(ShardFormatError, match="not a relative path"):
+        open_shards(shard_copy, cache_dir=cache)[0]
+    assert not os.path.exists(tmp_path / "outside.mds")

@@ -359,16 +359,16 @@ def test_to_cotracker_takes_one_view(rig_frames_dir):
     root, written = rig_frames_dir
     s = open_shards(root)[1]
     with pytest.raises(ValueError, match="view="):
-        to_cotracker(s, as_torch=False)
+        to_cotracker(s)
     for v in range(written[1][1].shape[0]):
         mine = s["query_view"] == v
         if not mine.any():
             continue
-        d = to_cotracker(s, view=v, as_torch=False)
+        d = to_cotracker(s, view=v)
         np.testing.assert_array_equal(d["trajectory"], s["tracks"][:, mine])
         np.testing.assert_array_equal(d["visibility"], s["visibility"][:, mine] == 1)
         np.testing.assert_array_equal(d["video"], written[1][1][v].transpose(0, 3, 1, 2).astype(np.float32))
-        again = to_cotracker(s, view=v, as_torch=False, frames=sample_frames(s))
+        again = to_cotracker(s, view=v, frames=sample_frames(s))
         np.testing.assert_array_equal(again["video"], d["video"])
 
 
@@ -444,8 +444,8 @@ def test_tapvid3d_export_loads_back(rig_frames_dir, tmp_path):
             np.testing.assert_allclose(data["tracks_XYZ"], cam, rtol=1e-6, atol=1e-6)
             np.testing.assert_array_equal(data["extrinsics_w2c"][:, :3], e.astype(np.float32))
             np.testing.assert_array_equal(data["visibility"], s["visibility_views"][v][:, idx] == 1)
-            k = np.array(view["K"])
-            np.testing.assert_array_equal(data["fx_fy_cx_cy"], [k[0, 0], k[1, 1], k[0, 2], k[1, 2]])
+            k = np.array(view["K"])   # TAPVid-3D's raster pixels: centres at i + 0.5
+            np.testing.assert_array_equal(data["fx_fy_cx_cy"], [k[0, 0], k[1, 1], k[0, 2] + 0.5, k[1, 2] + 0.5])
             # queries_xyt is (x, y, t): visible there, and the projection of tracks_XYZ with fx_fy_cx_cy.
             qx, qy, qt = data["queries_xyt"].T
             qt = qt.astype(int)
@@ -455,7 +455,8 @@ def test_tapvid3d_export_loads_back(rig_frames_dir, tmp_path):
             np.testing.assert_allclose(fx * at[:, 0] / at[:, 2] + cx, qx, atol=1e-3)
             np.testing.assert_allclose(fy * at[:, 1] / at[:, 2] + cy, qy, atol=1e-3)
             own = s["query_view"][idx] == v
-            np.testing.assert_array_equal(data["queries_xyt"][own], s["queries"][idx[own]][:, [1, 2, 0]])
+            np.testing.assert_allclose(data["queries_xyt"][own], s["queries"][idx[own]][:, [1, 2, 0]] + [0.5, 0.5, 0],
+                                       rtol=0, atol=1e-5)
     assert sorted(os.listdir(out)) == sorted(names)
 
 
@@ -483,7 +484,7 @@ def test_mvtracker_export_loads_back(rig_frames_dir, tmp_path):
     out = str(tmp_path / "mvtracker")
     assert main(["export", "--format", "mvtracker", "--invalid", "occluded", root, out]) == 0
     ds = open_shards(root)
-    assert sorted(os.listdir(out)) == [f"{i:06d}_rig-{i:03d}_clip-0.npz" for i in range(len(ds))]
+    assert sorted(f for f in os.listdir(out) if f.endswith(".npz")) == [f"{i:06d}_rig-{i:03d}_clip-0.npz" for i in range(len(ds))]
     for i, s in enumerate(ds):
         data = np.load(os.path.join(out, f"{i:06d}_rig-{i:03d}_clip-0.npz"))   # no pickle needed
         pixels = written[i][1]
@@ -505,7 +506,7 @@ def test_mvtracker_export_loads_back(rig_frames_dir, tmp_path):
         assert data["traj2d_w_z"].shape == (v, t, n, 3)
         np.testing.assert_array_equal(data["traj2d_w_z"][..., :2], s["tracks_views"])
         np.testing.assert_array_equal(data["visibility"], s["visibility_views"] == 1)
-        np.testing.assert_array_equal(data["valids"], s["valid"] == 1)
+        np.testing.assert_array_equal(data["valids"], (s["valid"] == 1).astype(np.float32))
         np.testing.assert_array_equal(data["query_view"], s["query_view"])
         assert list(data["view_names"]) == [x["name"] for x in rig["views"]]
         assert json.loads(str(data["meta"])) == s["meta"]
@@ -526,7 +527,8 @@ def test_mvtracker_drops_points_with_unlabelled_frames(rig_frames_dir, tmp_path)
     counts = export_mvtracker(ds, str(tmp_path), limit=1)
     s = ds[0]
     keep = (s["valid"] == 1).all(0)
-    assert counts == {"clips": 1, "points": int(keep.sum()), "dropped_points": int((~keep).sum()), "skipped_videos": 0}
+    assert counts == {"clips": 1, "points": int(keep.sum()), "dropped_points": int((~keep).sum()), "skipped_clips": 0,
+                      "skipped_videos": 0, "depth_clips": 0}
     data = np.load(str(tmp_path / "000000_rig-000_clip-0.npz"))
     np.testing.assert_array_equal(data["traj3d_world"], s["tracks3d"][:, keep])
     assert data["valids"].all()

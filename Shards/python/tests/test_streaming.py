@@ -46,9 +46,8 @@ def test_readme_example_runs(fresh_copy):
     code = re.sub(r'^shard_dir = .*$', f"shard_dir = {fresh_copy!r}", block.group(1), count=1, flags=re.M)
     namespace = {}
     exec(compile(code, "README.md example", "exec"), namespace)
-    batch = namespace["batch"]
+    batch, gotit = namespace["batch"], namespace["gotit"]
     first = open_shards(fresh_copy)[0]
-    t, n = first["tracks"].shape[:2]
-    assert isinstance(batch["video"], torch.Tensor)
-    assert tuple(batch["video"].shape) == (1, t, 3, first["meta"]["stored"]["height"], first["meta"]["stored"]["width"])
-    assert tuple(batch["trajectory"].shape) == (1, t, n, 2)
+    assert isinstance(batch.video, torch.Tensor) and len(gotit) == 2
+    assert tuple(batch.video.shape) == (2, 80, 3, first["meta"]["stored"]["height"], first["meta"]["stored"]["width"])
+    assert tuple(batch.trajectory.shape) == (2, 80, 384, 2) and tuple(batch.valid.shape) == (2, 80, 384)

@@ -54,11 +54,31 @@ extension ShardsStage {
         columns["query_view"] = .array(MDSArray(int32: queryView.map { Int32($0) }, shape: [n]))
         columns["tracks_views"] = .array(MDSArray(float32: views, shape: [v, t, n, 2]))
         columns["visibility_views"] = .array(MDSArray(uint8: visibilityViews, shape: [v, t, n]))
+        if configuration.depth { columns["depth_views"] = .array(Self.depthViews(input.views, frames: t)) }
         try addMedia(input.views[0].rgb.map { _ in Self.sideBySide(input.views.map { $0.rgb ?? [] }) }, to: &columns, input: input, video: video)
         let teacherJSON = rig.metadata["teacher"] ?? (try? TracksArtifact(decoding: try input.artifact("tracks")).provenance) ?? "{}"
         columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON,
                                          qualityJSON: rig.metadata["quality"] ?? "{}", extra: ["rig": try Self.rigMeta(input, source: source)]))
         return .sample(columns, tracks: n)
+    }
+
+    /// Each view's depth at the stored size (RigDepthFrames: the nearest source pixel), uint16
+    /// millimetres [V, T, H, W]; 0 where there is none, in a view without depth, and beyond
+    /// 65.534 m.
+    static func depthViews(_ views: [ClipView], frames t: Int) -> MDSArray {
+        let w = views[0].grey.first?.width ?? 0, h = views[0].grey.first?.height ?? 0
+        var millimetres = [UInt16](repeating: 0, count: views.count * t * w * h)
+        for (v, view) in views.enumerated() {
+            guard let depth = view.depth else { continue }
+            for (f, map) in depth.prefix(t).enumerated() where map.width == w && map.height == h {
+                let base = (v * t + f) * w * h
+                for i in 0..<(w * h) {
+                    let mm = (map.metres[i] * 1000).rounded()
+                    millimetres[base + i] = mm.isFinite && mm > 0 && mm < 65535 ? UInt16(mm) : 0
+                }
+            }
+        }
+        return MDSArray(uint16: millimetres, shape: [views.count, t, h, w])
     }
 
     /// The views' frames side by side: frame t is H × (V·W).

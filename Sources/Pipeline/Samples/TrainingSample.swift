@@ -14,6 +14,8 @@ public struct TrainingSample {
     /// The columns rig clips add (Shards/README.md §5.4).
     public static let rigEncodings = ["query_view": "ndarray:int32", "tracks3d": "ndarray:float32",
                                       "tracks_views": "ndarray:float32", "visibility_views": "ndarray:uint8"]
+    /// The column rig clips add when the pipeline asks for depth (`shards.depth`).
+    public static let depthEncodings = ["depth_views": "ndarray:uint16"]
 
     /// The columns and encodings of a video clip's (or a rig clip's) samples in `media` mode.
     public static func encodings(media: ShardMedia, rig: Bool = false) -> [String: String] {
@@ -157,6 +159,11 @@ public struct TrainingSample {
             }
         }
         guard vv.data.allSatisfy({ $0 <= 1 }) else { throw MDSFormatError.value("visibility_views holds a value other than 0 and 1") }
+        if let depth = sample["depth_views"] {
+            guard case .array(let d) = depth, d.dtype == .uint16, d.shape.count == 4, d.shape[0] == v, d.shape[1] == t else {
+                throw MDSFormatError.value("depth_views is not uint16 [V, T, H, W] for V = \(v), T = \(t)")
+            }
+        }
         return v
     }
 }

@@ -30,6 +30,7 @@ public struct ShardsStage: Stage {
     }
 
     public var needsRGB: Bool { configuration.media != .none }
+    public var needsDepth: Bool { configuration.depth }
 
     public func run(_ input: StageInput) throws -> StageOutcome {
         guard let source = input.source, let video = input.video else {
@@ -115,6 +116,8 @@ public struct ShardsStage: Stage {
 extension ShardsConfiguration {
     /// The columns of a video clip's sample, or of a rig clip's.
     public func columns(rig: Bool) -> MDSColumns {
-        MDSColumns(TrainingSample.encodings(media: media, rig: rig), zstdLevel: zstdLevel, sizeLimit: sizeLimit)
+        var encodings = TrainingSample.encodings(media: media, rig: rig)
+        if rig && depth { encodings.merge(TrainingSample.depthEncodings) { a, _ in a } }
+        return MDSColumns(encodings, zstdLevel: zstdLevel, sizeLimit: sizeLimit)
     }
 }
