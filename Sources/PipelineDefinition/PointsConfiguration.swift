@@ -13,7 +13,7 @@ public struct PointsConfiguration: Sendable, Equatable {
 
     init(_ s: YAMLSection) throws {
         try s.allow(["mode", "count", "frames", "first_fraction", "min_distance", "border", "trackability_window",
-                     "min_eigenvalue", "corner_window", "min_points", "views"])
+                     "min_eigenvalue", "corner_window", "min_points", "views", "moving_min_distance", "moving_threshold"])
         if let views = try s.string("views"), views != "all" { referenceView = views }
         if let mode = try s.string("mode") {
             guard let m = QuerySelectionConfiguration.Mode(rawValue: mode) else { throw s.error("mode", "must be sift or grid") }
@@ -36,6 +36,8 @@ public struct PointsConfiguration: Sendable, Equatable {
             selection.cornerRadius = window / 2
         }
         selection.minEigenvalue = Float(try s.double("min_eigenvalue", atLeast: 0) ?? Double(selection.minEigenvalue))
+        selection.movingMinDistance = Float(try s.double("moving_min_distance", atLeast: 0) ?? Double(selection.movingMinDistance))
+        selection.movingThreshold = Float(try s.double("moving_threshold", atLeast: 0) ?? Double(selection.movingThreshold))
         minPoints = try s.int("min_points", atLeast: 1) ?? minPoints
     }
 }

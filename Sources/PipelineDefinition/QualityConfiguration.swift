@@ -6,12 +6,14 @@ import Labelling
 public struct QualityConfiguration: Sendable, Equatable {
     public var filter = LabelFilterConfiguration()
     public var minTracks = 16
+    /// Query anchoring of the kept labels (Labelling/QueryAnchoring.swift); nil: off.
+    public var anchoring: QueryAnchoring? = QueryAnchoring()
     public init() {}
 
     init(_ s: YAMLSection) throws {
         try s.allow(["agree_px", "min_appearance", "appearance_window", "cycle_px", "cycle_search", "jump_factor",
                      "min_jump_px", "duplicate_px", "min_frames", "min_tracks", "solo_appearance", "occlusion_search",
-                     "occlusion_gap", "refute_appearance", "occlusion_agree_px", "occlusion_margin"])
+                     "occlusion_gap", "refute_appearance", "occlusion_agree_px", "occlusion_margin", "anchor_peak"])
         if let a = try s.double("refute_appearance") {
             guard a >= -1 && a <= 1 else { throw s.error("refute_appearance", "must be in [-1, 1] (a ZNCC)") }
             filter.refuteAppearance = Float(a)
@@ -33,6 +35,10 @@ public struct QualityConfiguration: Sendable, Equatable {
         filter.duplicatePx = Float(try s.double("duplicate_px", atLeast: 0) ?? Double(filter.duplicatePx))
         filter.minFrames = try s.int("min_frames", atLeast: 0) ?? filter.minFrames
         minTracks = try s.int("min_tracks", atLeast: 1) ?? minTracks
+        if let a = try s.double("anchor_peak") {
+            guard a >= -1 && a <= 1 else { throw s.error("anchor_peak", "must be in [-1, 1] (a ZNCC; 1 = never move a label)") }
+            if a >= 1 { anchoring = nil } else { anchoring = QueryAnchoring(); anchoring?.minPeak = Float(a) }
+        }
         if let a = try s.double("solo_appearance") {
             guard a >= -1 && a <= 1 else { throw s.error("solo_appearance", "must be in [-1, 1] (a ZNCC; 1 = never on appearance alone)") }
             filter.soloAppearance = Float(a)

@@ -28,7 +28,7 @@ public struct KLTOfflineTeacher: Teacher {
 
     public init(configuration: KLTOfflineConfiguration = KLTOfflineConfiguration()) { self.configuration = configuration }
 
-    public var version: String { "2" }
+    public var version: String { "3" }
 
     public var parameters: [String: String] {
         let c = configuration

@@ -34,7 +34,7 @@ public struct KLTOnlineTeacher: Teacher {
          "forward_backward": "\(configuration.forwardBackward)", "max_residual": "\(configuration.maxResidual)"]
     }
 
-    public var version: String { "2" }
+    public var version: String { "3" }
 
     public func track(_ clip: TeacherClip, queries: [TeacherQuery]) -> TeacherTracks {
         let frames = clip.grey

@@ -1,7 +1,9 @@
 // Lucas–Kanade chained frame to frame in one direction of time, the machinery shared by
 // `klt-online` (forward only) and `klt-offline` (forward, then backward, with
 // re-acquisition). Each step tracks every started point from the previous frame of the
-// walk to the current one and back (Kalal, Mikolajczyk & Matas, "Forward-Backward
+// walk to the current one, starting from where its last step's motion would take it
+// (constant velocity: a fast object is then found at the fine levels instead of being lost
+// at the coarse ones, where the window holds more background than object), and back (Kalal, Mikolajczyk & Matas, "Forward-Backward
 // Error", ICPR 2010): a step whose round trip misses its start by more than
 // `forwardBackward` pixels, or whose window residual exceeds `maxResidual` grey levels,
 // loses the point. A lost point's position is still followed (the best guess of where
@@ -20,6 +22,8 @@ struct LucasKanadeChain {
     var alive: [Bool]
     var confidence: [Float]
     var started: [Bool]
+    /// The last step's displacement of each point tracked through it, else zero.
+    var velocity: [SIMD2<Float>]
 
     init(points: Int, lucasKanade: PyramidalLucasKanade, forwardBackward: Float, maxResidual: Float) {
         self.lucasKanade = lucasKanade
@@ -29,11 +33,12 @@ struct LucasKanadeChain {
         alive = [Bool](repeating: false, count: points)
         confidence = [Float](repeating: 0, count: points)
         started = [Bool](repeating: false, count: points)
+        velocity = [SIMD2<Float>](repeating: .zero, count: points)
     }
 
     /// Starts point `n` at `p`, visible with full confidence.
     mutating func start(_ n: Int, at p: SIMD2<Float>) {
-        position[n] = p; alive[n] = true; started[n] = true; confidence[n] = 1
+        position[n] = p; alive[n] = true; started[n] = true; confidence[n] = 1; velocity[n] = .zero
     }
 
     /// One step of the walk, from `previous` to `current`.
@@ -41,15 +46,20 @@ struct LucasKanadeChain {
         let ids = started.indices.filter { started[$0] }
         guard !ids.isEmpty else { return }
         let from = ids.map { position[$0] }
-        let forward = lucasKanade.track(from, from: previous, to: current)
-        let back = lucasKanade.track(forward.map { SIMD2($0.x, $0.y) }, from: current, to: previous)
+        let guesses = ids.map { alive[$0] ? position[$0] + velocity[$0] : position[$0] }
+        let forward = lucasKanade.track(from, from: previous, to: current, guesses: guesses)
+        let landed = forward.map { SIMD2($0.x, $0.y) }
+        let back = lucasKanade.track(landed, from: current, to: previous,
+                                     guesses: ids.indices.map { landed[$0] - (guesses[$0] - from[$0]) })
         for (k, id) in ids.enumerated() {
             let f = forward[k], b = back[k]
-            if f.found { position[id] = SIMD2(f.x, f.y) }
+            if f.found { position[id] = landed[k] }
+            velocity[id] = .zero
             guard alive[id] else { continue }
             let fb = hypotf(b.x - from[k].x, b.y - from[k].y)
             if f.found && b.found && fb <= forwardBackward && f.error <= maxResidual {
                 confidence[id] = min(confidence[id], expf(-fb / forwardBackward))
+                velocity[id] = landed[k] - from[k]
             } else {
                 alive[id] = false
                 confidence[id] = 0

@@ -41,6 +41,30 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertEqual(p.clips.geometry(width: 640, height: 480).width, 256)
     }
 
+    /// Pipelines/yield.yaml: the default pipeline with more queries packed closer, nothing else.
+    func testTheYieldPresetChangesOnlyTheQueryBudget() throws {
+        let path = #filePath.replacingOccurrences(of: "Tests/PipelineDefinitionTests/PipelineDefinitionTests.swift",
+                                                  with: "Pipelines/yield.yaml")
+        let preset = try PipelineDefinition.parse(try String(contentsOfFile: path, encoding: .utf8))
+        var expected = PipelineDefinition().points
+        expected.selection.count = 2048
+        expected.selection.minDistance = 4
+        XCTAssertEqual(preset.points, expected)
+        XCTAssertEqual(preset.quality, PipelineDefinition().quality)
+        XCTAssertEqual(preset.teachers, PipelineDefinition().teachers)
+    }
+
+    func testMovingRegionsAndAnchoringCanBeTurnedOff() throws {
+        let p = try PipelineDefinition.parse("""
+            points: {moving_min_distance: 0, moving_threshold: 3}
+            quality: {anchor_peak: 1}
+            """)
+        XCTAssertEqual(p.points.selection.movingMinDistance, 0)
+        XCTAssertEqual(p.points.selection.movingThreshold, 3)
+        XCTAssertNil(p.quality.anchoring)
+        XCTAssertEqual(try PipelineDefinition.parse("quality: {anchor_peak: 0.7}").quality.anchoring?.minPeak, 0.7)
+    }
+
     func testMistakesAreErrorsThatNameTheKey() {
         func message(_ yaml: String) -> String {
             do { _ = try PipelineDefinition.parse(yaml, path: "p.yaml"); return "" } catch { return "\(error)" }
@@ -53,5 +77,6 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertTrue(message("version: 2").contains("version 2"))
         XCTAssertTrue(message("full_tracker: {flow_scale: -1}").contains("full_tracker.flow_scale"))
         XCTAssertTrue(message("seed: [").hasPrefix("p.yaml: not valid YAML"))
+        XCTAssertTrue(message("quality: {anchor_peak: 2}").contains("quality.anchor_peak"))
     }
 }

@@ -32,8 +32,11 @@ public struct QualityStage: Stage {
         }
         let checked = try TracksArtifact(decoding: check)
         let checker = checked.labels, checkerJSON = checked.provenance
-        let (labels, kept, statistics) = LabelFilter(configuration: configuration.filter)
+        let filtered = LabelFilter(configuration: configuration.filter)
             .filter(teacher: teacher, checker: checker, queries: queries, frames: input.grey)
+        let kept = filtered.kept, statistics = filtered.statistics
+        var labels = filtered.labels
+        configuration.anchoring?.anchor(&labels, queries: kept.map { queries[$0] }, frames: input.grey)
         let checkerName = jsonObject(checkerJSON)["teacher"] ?? ""
         var quality = statistics.json
         quality["checker"] = checkerName
