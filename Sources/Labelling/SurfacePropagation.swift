@@ -15,8 +15,11 @@
 // plain patch correlation is near zero (ZNCC median 0.0 at true correspondences on
 // ../shared/bench rigs), but warped by the right plane the patch looks alike in every view
 // that sees it; a wrong placement must correlate in two more views at once at one depth.
-// Measured on ../shared/bench rigs without depth (make bench, rigs): see
-// EpipolarCorrespondence's neighbours in RigFullTracker's header for the figures.
+// Defaults: a 11×11 patch, ±5 cm every 2 mm (a fraction of a pixel at 3 m), ZNCC 0.8,
+// neighbours within 40 px (about ten queries of a view). Measured on ../shared/bench rigs
+// without depth (make bench, rigs; dev seed 11): 438, 556 and 91 tracks per rig where
+// epipolar matching alone kept 39, 29 and none, every 3D label within 5 cm but one in
+// 13,000; on rigs of seed 5011, not tuned on, every rig yields a sample too.
 
 import Geometry
 import Imaging
