@@ -5,8 +5,10 @@
 // done with one attempt row, each stage's artifact row kept without its bytes (sealing
 // drops them: ArtifactSlimming) but with metadata of a real run's size, 100 clips per
 // sealed shard. Then it times, on that file: claim + begin + complete of a task (the
-// median of --samples claims, each on a fresh clip) and `status` (median of 3), and
-// prints the file's bytes per clip.
+// median of --samples claims, each of the next claimable task, released after it) and `status` read from the counters
+// the write transactions keep (median of --status-runs) against `status` counting the
+// rows as it did before migration 0008 (median of --reference-runs, the same file, the
+// same run; both must give the same status), and prints the file's bytes per clip.
 
 import ArgumentParser
 import Foundation
@@ -23,12 +25,16 @@ struct BenchManifest: ParsableCommand {
     @Option(help: "Claims timed.") var samples = 300
     @Option(help: "Where to build it (default: a temporary directory, removed afterwards).") var directory: String?
     @Flag(help: "Time an existing manifest left by a run with --directory instead of building it again.") var reuse = false
+    @Option(help: "Times status is read from the counters.") var statusRuns = 5
+    @Option(help: "Times status is counted from the rows, as before migration 0008 (the reference; 0 to skip).") var referenceRuns = 3
     @Flag(help: "Print JSON.") var json = false
 
     static let stages = ["decode-check", "points", "teacher", "full-tracker", "quality", "shards"]
 
     func run() throws {
-        guard clips >= 200, pending >= samples, pending < clips else { throw ValidationError("need clips >= 200 and samples <= pending < clips") }
+        guard clips >= 200, pending >= samples, pending < clips, statusRuns >= 1, referenceRuns >= 0 else {
+            throw ValidationError("need clips >= 200, samples <= pending < clips, --status-runs >= 1 and --reference-runs >= 0")
+        }
         let folder = directory ?? NSTemporaryDirectory() + "pseudotrack-bench-manifest-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: folder) } }
@@ -50,7 +56,7 @@ struct BenchManifest: ParsableCommand {
         let built = Date().timeIntervalSince(started)
         try Self.checkpoint(path)
 
-        // claim + begin + complete, each on a fresh clip.
+        // claim + begin + complete, each of the next claimable task (the pending clips are worked through stage by stage).
         var claims: [Double] = []
         let owner = LeaseOwner()
         for _ in 0..<samples {
@@ -62,17 +68,31 @@ struct BenchManifest: ParsableCommand {
             claims.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             try lease.release()
         }
-        var statusTimes: [Double] = []
-        var done = 0
-        for _ in 0..<3 {
+        // status from the counters, and as before migration 0008 (counting the rows), on the
+        // same file in the same run: the reference. Both must say the same.
+        func timedStatus(_ database: ManifestDatabase, countingRows: Bool) throws -> (seconds: Double, status: ManifestStatus) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            done = try manifest.status(failureLimit: 100).clips.done
-            statusTimes.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            let status = try database.status(failureLimit: 100, countingRows: countingRows)
+            return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, status)
+        }
+        var statusTimes: [Double] = [], countingTimes: [Double] = []
+        var done = 0
+        for _ in 0..<statusRuns {
+            let counted = try timedStatus(manifest, countingRows: false)
+            statusTimes.append(counted.seconds)
+            done = counted.status.clips.done
+        }
+        var recounted: ManifestStatus? = nil
+        for _ in 0..<referenceRuns {
+            let reference = try timedStatus(manifest, countingRows: true)
+            countingTimes.append(reference.seconds)
+            recounted = reference.status
+        }
+        if let recounted, try JSONText.encode(recounted) != JSONText.encode(try manifest.status(failureLimit: 100)) {
+            throw ValidationError("status from the counters differs from status counted from the rows:\n\(try manifest.statusCounts())\n\(try manifest.recountStatus())")
         }
         let readOnly = try ManifestDatabase(path: path, readOnly: true)
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        _ = try readOnly.status(failureLimit: 100)
-        let readOnlyStatus = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let readOnlyStatus = try timedStatus(readOnly, countingRows: false).seconds
         try Self.checkpoint(path)
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let result: [String: Any] = [
@@ -80,6 +100,7 @@ struct BenchManifest: ParsableCommand {
             "bytes_per_clip": Double(bytes) / Double(clips),
             "claim_complete_ms_median": median(claims), "claim_complete_ms_p90": claims.sorted()[claims.count * 9 / 10],
             "status_seconds_median": median(statusTimes), "status_read_only_seconds": readOnlyStatus,
+            "status_counting_rows_seconds_median": countingTimes.isEmpty ? NSNull() as Any : median(countingTimes) as Any,
         ]
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
@@ -87,7 +108,11 @@ struct BenchManifest: ParsableCommand {
             print(String(format: "%d clips (%d done), built in %.0f s: %.1f MB, %.0f bytes per clip", clips, done, built, Double(bytes) / 1e6, Double(bytes) / Double(clips)))
             print(String(format: "claim + begin + complete of a task: median %.2f ms, p90 %.2f ms (%d claims)",
                          median(claims), claims.sorted()[claims.count * 9 / 10], claims.count))
-            print(String(format: "status: median %.2f s (3 runs); read-only open %.2f s", median(statusTimes), readOnlyStatus))
+            print(String(format: "status from the counters: median %.3f s (%d runs); read-only open %.3f s", median(statusTimes), statusRuns, readOnlyStatus))
+            if !countingTimes.isEmpty {
+                print(String(format: "status counting the rows (before migration 0008): median %.2f s (%d runs), %.0fx the counters' time",
+                             median(countingTimes), countingTimes.count, median(countingTimes) / max(1e-9, median(statusTimes))))
+            }
         }
     }
 
