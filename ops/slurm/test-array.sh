@@ -76,7 +76,7 @@ submit() {   # submit ARRAY: prints the array job id
 # The state of an array task (ARRAY_TASK) with its job id, as "STATE JOBID"; ended tasks
 # stay listed (MinJobAge=600) with their final state.
 task_state() { ask squeue -h -t all -j "$1" -o "%T %A" | head -n 1; }
-job_of() { local s; s=$(task_state "$1"); [ "${s%% *}" = RUNNING ] && echo "${s#* }"; }   # a running task's job id
+job_of() { local s; s=$(task_state "$1"); if [ "${s%% *}" = RUNNING ]; then echo "${s#* }"; fi; }   # a running task's job id
 wait_running() {   # wait_running ARRAY TASK: until the task runs and has begun labelling
   for _ in $(seq 1500); do
     [ "$(task_state "$1_$2" | cut -d' ' -f1)" = RUNNING ] && grep -q "corpus entries" "$dir/logs/$1_$2.log" 2>/dev/null && return 0
