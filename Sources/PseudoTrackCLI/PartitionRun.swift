@@ -30,8 +30,8 @@ struct PartitionRun: ParsableCommand {
 
     func run() throws {
         // A SIGTERM (preemption, the time-limit signal) from the very start ends the task
-        // resumably with 75, even one that comes before `run` below listens for it: the
-        // task stops before labelling, or reports 75 once `run` has returned.
+        // resumably with 75: before labelling, the task stops there; during it, `run`
+        // (which shares this stop flag and these signal sources) stops as it does alone.
         let stop = StopFlag()
         let signals = SignalForwarding(stop: stop)
         defer { signals.cancel() }
@@ -69,8 +69,8 @@ struct PartitionRun: ParsableCommand {
         if trustManifestCommands { arguments.append("--trust-manifest-commands") }
         var failure: Error? = nil
         do {
-            var command = try Run.parse(arguments)
-            try command.run()
+            let command = try Run.parse(arguments)
+            try command.run(stop: stop, signals: signals)
         } catch { failure = error }
         do { try copier.finish() } catch {
             note("\(partition): the last manifest copy failed: \(error)")
