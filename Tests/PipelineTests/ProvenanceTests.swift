@@ -32,6 +32,24 @@ final class ProvenanceTests: XCTestCase {
         XCTAssertEqual(ProvenanceJSON.text(checker), #"{"checks":"klt-online","params":{},"teacher":"flow","version":"1","views":["a","b"],"with_depth":["a"]}"#)
     }
 
+    /// Numbers keep their exact value and text (a long mantissa, -0, a 64-bit seed), and keys
+    /// sort case-insensitively as before ("K" after "has_depth"), in a sample's meta too.
+    func testNumbersAndKeysAreWrittenAsTheUntypedDictionaryWroteThem() throws {
+        struct View: Encodable {
+            var K: [[Double]]; var hasDepth: Bool; var extrinsics: [Double]
+            enum CodingKeys: String, CodingKey { case K, hasDepth = "has_depth", extrinsics = "extrinsics_w2c" }
+        }
+        struct Meta: Encodable { var seed: Int64; var fps: Double; var views: [View] }
+        let values: [Double] = [-1.1102230246251565e-16, -0.0, 0, 1, 0.1, 29.97002997002997, 1e21, 5e-324]
+        let meta = Meta(seed: 1 << 62, fps: 24, views: [View(K: [[500, 0, 319.5]], hasDepth: true, extrinsics: values)])
+        let untyped: [String: Any] = ["seed": Int64(1) << 62, "fps": 24.0,
+                                      "views": [["K": [[500.0, 0.0, 319.5]], "has_depth": true, "extrinsics_w2c": values]]]
+        let expected = String(decoding: try JSONSerialization.data(withJSONObject: untyped, options: [.sortedKeys]), as: UTF8.self)
+        XCTAssertEqual(ProvenanceJSON.text(meta), expected)
+        XCTAssertTrue(expected.contains("-1.1102230246251565e-16,-0,0,1,0.1"), expected)
+        XCTAssertTrue(expected.contains(#"{"extrinsics_w2c":"#), expected)
+    }
+
     /// Provenance that is missing or not of its type is an error naming the artifact.
     func testUnreadableProvenanceNamesTheArtifact() {
         for text in [nil, "{}", "[1]", #"{"teacher": 3}"#] {

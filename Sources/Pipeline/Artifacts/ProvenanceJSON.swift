@@ -8,18 +8,19 @@
 // value (`triangulated_2` before `triangulated_10`), where JSONEncoder's sorted keys go by
 // code unit. That is the order of every manifest and shard written before provenance was
 // typed, so the types changed no byte of either (the note of issue 18 gives the hashes).
-// Numbers come out as JSONEncoder writes them (the shortest text that reads back the same
-// value; 1 for 1.0), which JSONSerialization keeps.
+// JSONEncoder's text goes to JSONSerialization as a JSONTree, so every number keeps its
+// exact value and is written as before (the shortest text that reads back the same value;
+// 1 for 1.0).
 
 import Foundation
 
 enum ProvenanceJSON {
     /// `value` as JSON text with sorted keys.
     static func text<T: Encodable>(_ value: T) -> String {
-        // Encoding plain structs of strings, numbers and arrays cannot fail.
-        let data = try! JSONEncoder().encode(value)
-        let object = try! JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]), as: UTF8.self)
+        // Structs of strings, finite numbers and arrays: encoding them cannot fail.
+        let tree = try! JSONDecoder().decode(JSONTree.self, from: try! JSONEncoder().encode(value))
+        return String(decoding: try! JSONSerialization.data(withJSONObject: tree.foundationObject, options: [.sortedKeys, .fragmentsAllowed]),
+                      as: UTF8.self)
     }
 
     /// The `T` in `text`; a StageError naming `artifact` when the text is not one.
