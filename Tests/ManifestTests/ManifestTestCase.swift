@@ -9,8 +9,9 @@ class ManifestTestCase: XCTestCase {
     /// The connection the test works through.
     var manifest: ManifestDatabase!
     /// The connection the fixtures (addSources, expire) write through: `manifest` itself,
-    /// or another connection to its file.
-    var writer: ManifestDatabase!
+    /// or another connection to its file (`Opening.twoConnections`).
+    var writer: ManifestDatabase { otherConnection ?? manifest }
+    private var otherConnection: ManifestDatabase?
     let stages = ["a", "b", "c"]
 
     /// How a test's manifest is opened. GRDB runs its tests against an in-memory queue, a
@@ -26,17 +27,19 @@ class ManifestTestCase: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        manifest = nil; writer = nil
+        manifest = nil; otherConnection = nil
         try? FileManager.default.removeItem(atPath: directory)
     }
 
     /// A fresh manifest opened as `opening`, with the pipeline adopted.
     func open(_ opening: Opening) throws {
-        let path = "\(directory!)/\(opening.rawValue).sqlite"
+        let path = "\(directory!)/\(opening == .file ? "m" : opening.rawValue).sqlite"
+        manifest = nil; otherConnection = nil
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         switch opening {
-        case .file: writer = try ManifestDatabase(path: path); manifest = writer
-        case .inMemory: writer = try ManifestDatabase.inMemory(); manifest = writer
-        case .twoConnections: writer = try ManifestDatabase(path: path); manifest = try ManifestDatabase(path: path)
+        case .file: manifest = try ManifestDatabase(path: path)
+        case .inMemory: manifest = try ManifestDatabase.inMemory()
+        case .twoConnections: otherConnection = try ManifestDatabase(path: path); manifest = try ManifestDatabase(path: path)
         }
         try writer.adopt(ManifestPipeline(pipelineSha256: "p1", pipelineText: "stages: [a, b, c]", seed: 0, stageNames: stages))
     }

@@ -21,7 +21,7 @@ final class ReadOnlyOpeningTests: ManifestTestCase {
     private func closedManifest() throws -> String {
         try addSources(2, clips: 2)
         let path = manifest.path
-        manifest = nil; writer = nil
+        manifest = nil
         XCTAssertFalse(FileManager.default.fileExists(atPath: path + "-wal"), "closing the last connection removes the -wal")
         return path
     }
