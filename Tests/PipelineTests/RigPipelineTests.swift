@@ -48,7 +48,8 @@ final class RigPipelineTests: XCTestCase {
         XCTAssertEqual(summary.clips, 1, "\(summary.failed)")
         let output = try ShardOutput(path: directory + "/out", manifest: manifest)
         let totals = try StageRunner(manifest: manifest, pipeline: definition, runId: nil, output: output).run()
-        XCTAssertEqual(totals.clipsFinished, 1, "\(try manifest.status().failures)")
+        let failures = try manifest.status().failures
+        XCTAssertEqual(totals.clipsFinished, 1, "\(failures)")
         XCTAssertEqual(ShardVerifier(output: output).verify().errors, [])
         let entry = try XCTUnwrap(try MDSIndex(directory: output.directory).entries.first)
         return (try XCTUnwrap(try MDSShardReader.read(entry, in: output.directory).first), entry.columns.names)
