@@ -40,6 +40,21 @@ final class RigPipelineTests: XCTestCase {
         return manifest
     }
 
+    /// Ingests the rig at `directory/rig` as one clip, labels it with `definition`, checks that
+    /// the clip finished and its shard verifies, and returns the one sample with its columns.
+    func labelRig(_ definition: PipelineDefinition) throws -> (sample: [String: MDSValue], columns: [String]) {
+        let manifest = try manifest(definition)
+        let summary = try Ingestor(manifest: manifest, pipeline: definition).ingest([directory + "/rig"], runId: nil)
+        XCTAssertEqual(summary.clips, 1, "\(summary.failed)")
+        let output = try ShardOutput(path: directory + "/out", manifest: manifest)
+        let totals = try StageRunner(manifest: manifest, pipeline: definition, runId: nil, output: output).run()
+        let failures = try manifest.status().failures
+        XCTAssertEqual(totals.clipsFinished, 1, "\(failures)")
+        XCTAssertEqual(ShardVerifier(output: output).verify().errors, [])
+        let entry = try XCTUnwrap(try MDSIndex(directory: output.directory).entries.first)
+        return (try XCTUnwrap(try MDSShardReader.read(entry, in: output.directory).first), entry.columns.names)
+    }
+
     func editJSON(_ path: String, _ edit: (inout [String: Any]) -> Void) throws {
         var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
         edit(&object)
@@ -103,20 +118,9 @@ final class RigPipelineTests: XCTestCase {
         scene.width = 160; scene.height = 120; scene.frameCount = 16; scene.views = 3
         try scene.write(to: directory + "/rig")
         let definition = try defaultPipeline(count: 192)
-        let manifest = try manifest(definition)
-        let summary = try Ingestor(manifest: manifest, pipeline: definition).ingest([directory + "/rig"], runId: nil)
-        XCTAssertEqual(summary.clips, 1, "\(summary.failed)")
-        let output = try ShardOutput(path: directory + "/out", manifest: manifest)
-        let totals = try StageRunner(manifest: manifest, pipeline: definition, runId: nil, output: output).run()
-        let failures = try manifest.status().failures
-        XCTAssertEqual(totals.clipsFinished, 1, "\(failures)")
-        let verification = ShardVerifier(output: output).verify()
-        XCTAssertEqual(verification.errors, [])
-
-        let entry = try XCTUnwrap(try MDSIndex(directory: output.directory).entries.first)
-        XCTAssertEqual(entry.columns.names, ["confidence", "meta", "queries", "query_view", "tracks", "tracks3d", "tracks_views",
-                                             "valid", "video_mp4", "visibility", "visibility_views"])
-        let sample = try XCTUnwrap(try MDSShardReader.read(entry, in: output.directory).first)
+        let (sample, columns) = try labelRig(definition)
+        XCTAssertEqual(columns, ["confidence", "meta", "queries", "query_view", "tracks", "tracks3d", "tracks_views",
+                                "valid", "video_mp4", "visibility", "visibility_views"])
         guard case .array(let tracks3d)? = sample["tracks3d"], case .array(let valid)? = sample["valid"],
               case .array(let queries)? = sample["queries"], case .array(let queryView)? = sample["query_view"],
               case .array(let visibilityViews)? = sample["visibility_views"], case .array(let tracksViews)? = sample["tracks_views"],
@@ -177,17 +181,8 @@ final class RigPipelineTests: XCTestCase {
         let base = try defaultPipeline(count: 128)
         let definition = try PipelineDefinition.parse(base.text.replacingOccurrences(of: "  depth: false ", with: "  depth: true "))
         XCTAssertTrue(definition.shards.depth)
-        let manifest = try manifest(definition)
-        let summary = try Ingestor(manifest: manifest, pipeline: definition).ingest([directory + "/rig"], runId: nil)
-        XCTAssertEqual(summary.clips, 1, "\(summary.failed)")
-        let output = try ShardOutput(path: directory + "/out", manifest: manifest)
-        let totals = try StageRunner(manifest: manifest, pipeline: definition, runId: nil, output: output).run()
-        let failures = try manifest.status().failures
-        XCTAssertEqual(totals.clipsFinished, 1, "\(failures)")
-        XCTAssertEqual(ShardVerifier(output: output).verify().errors, [])
-        let entry = try XCTUnwrap(try MDSIndex(directory: output.directory).entries.first)
-        XCTAssertTrue(entry.columns.names.contains("depth_views"))
-        let sample = try XCTUnwrap(try MDSShardReader.read(entry, in: output.directory).first)
+        let (sample, columns) = try labelRig(definition)
+        XCTAssertTrue(columns.contains("depth_views"))
         guard case .array(let depth)? = sample["depth_views"], case .array(let tracks)? = sample["tracks"] else { return XCTFail("columns") }
         let t = tracks.shape[0]
         XCTAssertEqual(depth.dtype, .uint16)
@@ -213,15 +208,7 @@ final class RigPipelineTests: XCTestCase {
         // A clip with few tracks is still a sample here: this test is about the labels written.
         let definition = try PipelineDefinition.parse(try defaultPipeline(count: 768).text.replacingOccurrences(of: "  min_tracks: 16 ", with: "  min_tracks: 4 "))
         XCTAssertEqual(definition.quality.minTracks, 4)
-        let manifest = try manifest(definition)
-        XCTAssertEqual(try Ingestor(manifest: manifest, pipeline: definition).ingest([directory + "/rig"], runId: nil).clips, 1)
-        let output = try ShardOutput(path: directory + "/out", manifest: manifest)
-        let totals = try StageRunner(manifest: manifest, pipeline: definition, runId: nil, output: output).run()
-        let failures = try manifest.status().failures
-        XCTAssertEqual(totals.clipsFinished, 1, "\(failures)")
-        XCTAssertEqual(ShardVerifier(output: output).verify().errors, [])
-        let entry = try XCTUnwrap(try MDSIndex(directory: output.directory).entries.first)
-        let sample = try XCTUnwrap(try MDSShardReader.read(entry, in: output.directory).first)
+        let (sample, _) = try labelRig(definition)
         guard case .array(let tracks3d)? = sample["tracks3d"], case .array(let valid)? = sample["valid"],
               case .array(let queries)? = sample["queries"], case .array(let queryView)? = sample["query_view"],
               case .json(let metaText)? = sample["meta"] else { return XCTFail("columns") }
