@@ -14,7 +14,7 @@
 //   Synthetic                      videos with known content (tests, demo without samples)
 //   Evaluation                     TAP-Vid metrics against exact ground truth
 //   Compression                    zstd for manifest artifacts and shards
-//   ArrayFiles                     NumPy .npy/.npz files
+//   ArrayFiles                     the element types of dense arrays; NumPy .npy/.npz files
 //   Checksums                      SHA-256/SHA-1 digests (libcrypto)
 //   Manifest                       the SQLite manifest: schema, leases, artifacts, sealed shards
 //   Shards                         MDS training shards: encoding, writing, reading back
@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Manifest",
                 dependencies: ["Compression", "Checksums", "CPlatform", .product(name: "GRDB", package: "GRDB.swift")],
                 resources: [.process("migrations")]),
-        .target(name: "Shards", dependencies: ["Compression", "Checksums"]),
+        .target(name: "Shards", dependencies: ["Compression", "Checksums", "ArrayFiles"]),
         .target(name: "Labelling", dependencies: ["Imaging", "Features", "Teachers", "Geometry"]),
         .target(name: "PipelineDefinition",
                 dependencies: ["VideoIO", "Features", "Teachers", "Geometry", "Checksums", "Labelling", "Yams"],
@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles"]),
         .testTarget(name: "ChecksumsTests", dependencies: ["Checksums"]),
         .testTarget(name: "ManifestTests", dependencies: ["Manifest", "Compression", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ShardsTests", dependencies: ["Shards", "Compression", "Checksums"]),
+        .testTarget(name: "ShardsTests", dependencies: ["Shards", "Compression", "Checksums", "ArrayFiles"]),
         .testTarget(name: "LabellingTests", dependencies: ["Labelling", "Imaging", "Teachers", "Synthetic"]),
         .testTarget(name: "PipelineDefinitionTests", dependencies: ["PipelineDefinition", "Features", "Teachers", "Labelling", "Yams"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "PipelineDefinition"]),

@@ -8,19 +8,12 @@ import CZlib
 import Foundation
 
 public struct NumPyArray: Equatable, Sendable {
-    public enum DType: String, Sendable {
-        case float32 = "<f4", float64 = "<f8", float16 = "<f2", uint8 = "|u1", bool = "|b1", int32 = "<i4", int64 = "<i8"
-        var size: Int {
-            switch self { case .float32, .int32: return 4; case .float64, .int64: return 8; case .float16: return 2; case .uint8, .bool: return 1 }
-        }
-    }
-
-    public var dtype: DType
+    public var dtype: ElementType
     public var shape: [Int]
     /// Little-endian C-order data.
     public var data: [UInt8]
 
-    public init(dtype: DType, shape: [Int], data: [UInt8]) {
+    public init(dtype: ElementType, shape: [Int], data: [UInt8]) {
         precondition(shape.reduce(1, *) * dtype.size == data.count, "NumPyArray: \(data.count) bytes for \(shape) \(dtype)")
         self.dtype = dtype; self.shape = shape; self.data = data
     }
@@ -46,6 +39,7 @@ public struct NumPyArray: Equatable, Sendable {
                 case .float64: return Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
                 case .float16: return Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
                 case .uint8, .bool: return Float(raw[i])
+                case .uint16: return Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
                 case .int32: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
                 case .int64: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
                 }
@@ -57,7 +51,7 @@ public struct NumPyArray: Equatable, Sendable {
 
     public func npy() -> [UInt8] {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-        var header = "{'descr': '\(dtype.rawValue)', 'fortran_order': False, 'shape': \(shapeText), }"
+        var header = "{'descr': '\(dtype.numpyDescr)', 'fortran_order': False, 'shape': \(shapeText), }"
         // Pad with spaces so that the data starts at a multiple of 64, ending in a newline.
         let fixed = 10
         while (fixed + header.utf8.count + 1) % 64 != 0 { header += " " }
@@ -89,8 +83,7 @@ public struct NumPyArray: Equatable, Sendable {
             throw NumPyError.malformed(name, "no dtype")
         }
         let descr = String(descrText.dropFirst().prefix { $0 != quote })
-        let normalised = descr == "<u1" ? "|u1" : (descr == "<b1" ? "|b1" : descr)
-        guard let dtype = DType(rawValue: normalised) else { throw NumPyError.unsupported(name, "dtype \(descr)") }
+        guard let dtype = ElementType(numpyDescr: descr) else { throw NumPyError.unsupported(name, "dtype \(descr)") }
         let fortran = field("fortran_order")?.hasPrefix("True") ?? false
         guard let shapeText = field("shape"), shapeText.first == "(" else { throw NumPyError.malformed(name, "no shape") }
         let inner = shapeText.dropFirst().prefix { $0 != ")" }
@@ -150,5 +143,29 @@ public enum NumPyError: Error, CustomStringConvertible {
         case .unsupported(let file, let why): return "\(file): unsupported (\(why))"
         case .missing(let file, let name): return "\(file): no array named '\(name)'"
         }
+    }
+}
+
+extension ElementType {
+    /// NumPy's `descr` of the type, little-endian: `<f4`, `|u1`, `|b1`.
+    public var numpyDescr: String {
+        switch self {
+        case .bool: return "|b1"
+        case .uint8: return "|u1"
+        case .uint16: return "<u2"
+        case .int32: return "<i4"
+        case .int64: return "<i8"
+        case .float16: return "<f2"
+        case .float32: return "<f4"
+        case .float64: return "<f8"
+        }
+    }
+
+    /// The type of a NumPy `descr` (`<u1` and `<b1` read as `|u1` and `|b1`); nil for a
+    /// big-endian or other type.
+    public init?(numpyDescr descr: String) {
+        let normalised = descr == "<u1" ? "|u1" : (descr == "<b1" ? "|b1" : descr)
+        guard let type = ElementType.allCases.first(where: { $0.numpyDescr == normalised }) else { return nil }
+        self = type
     }
 }

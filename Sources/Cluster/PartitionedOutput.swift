@@ -40,6 +40,9 @@ public struct PartitionedOutput: Sendable {
     /// Creates OUT, its manifests directory and the partition's shard directory, and
     /// records (or checks) the partition count.
     public func prepare(for partition: Partition) throws {
+        // OUT itself may be a link (the user pointed at it); what is inside it may not.
+        try OutputConfinement.requireOwnDirectory(manifestsDirectory, role: "the manifest copies' directory")
+        try OutputConfinement.requireOwnDirectory(shardDirectory(partition.index), role: "the partition's shard directory")
         for directory in [path, manifestsDirectory, shardDirectory(partition.index)] {
             do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
                 throw PartitionError.invalid("\(directory): cannot create the directory: \(error)")

@@ -39,12 +39,17 @@ extension ManifestDatabase {
         try? Self.fsync(path: directory, directory: true)
     }
 
-    /// Removes the temporary files of interrupted publishes of `destination`.
+    /// Removes the temporary files of interrupted publishes of `destination`: regular
+    /// files named `.NAME.<pid>.tmp` as publishCopy names them, nothing else.
     public static func removeCopyTemporaries(of destination: String) {
         let directory = (destination as NSString).deletingLastPathComponent
-        let prefix = "." + (destination as NSString).lastPathComponent + "."
+        let prefix = "." + (destination as NSString).lastPathComponent + ".", suffix = ".tmp"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+        where name.hasPrefix(prefix) && name.hasSuffix(suffix) && name.count > prefix.count + suffix.count {
+            let pid = name.dropFirst(prefix.count).dropLast(suffix.count)
+            var info = stat()
+            guard pid.allSatisfy({ $0.isASCII && $0.isNumber }), lstat(directory + "/" + name, &info) == 0,
+                  (info.st_mode & S_IFMT) == S_IFREG else { continue }
             unlink(directory + "/" + name)
         }
     }

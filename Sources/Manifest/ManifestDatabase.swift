@@ -16,31 +16,53 @@ public final class ManifestDatabase: @unchecked Sendable {
     /// Opens (creating if needed) the manifest at `path` and brings its schema up to date.
     /// Refuses a manifest on a network file system unless PSEUDOTRACK_ALLOW_NETWORK_FS=1, and
     /// a file that is not a manifest (not SQLite, or somebody else's database).
-    public init(path: String, readOnly: Bool = false, busyTimeout: TimeInterval = 120) throws {
-        self.path = path
+    public convenience init(path: String, readOnly: Bool = false, busyTimeout: TimeInterval = 120) throws {
         if !readOnly, ProcessInfo.processInfo.environment["PSEUDOTRACK_ALLOW_NETWORK_FS"] != "1",
            let kind = NetworkFileSystem.kind(of: path) {
             throw ManifestError.networkFileSystem(path: path, kind: kind)
         }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.readonly = readOnly
-        configuration.foreignKeysEnabled = true
+        var configuration = Self.configuration(readOnly: readOnly, busyTimeout: busyTimeout)
         if !readOnly { configuration.journalMode = .wal }
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
-        }
         if readOnly && !FileManager.default.fileExists(atPath: path) {
             throw ManifestError.invalid("\(path): no such manifest")
         }
         // Before anything is written (the WAL switch included): is this file ours?
         try ManifestIdentity.check(path: path)
-        let migrator = try ManifestSchema.migrator()
+        let queue: DatabaseQueue
         do {
             queue = try DatabaseQueue(path: readOnly ? try ReadOnlyOpening.sqliteName(for: path) : path, configuration: configuration)
         } catch let error as ManifestError { throw error } catch {
             throw ManifestError.incompatible(path: path, message: "\(error)")
         }
+        try self.init(path: path, queue: queue, readOnly: readOnly)
+    }
+
+    /// A new manifest in memory (SQLite's own in-memory database, through GRDB's
+    /// DatabaseQueue), gone with the object: the schema, statements and transactions of a
+    /// file's, without the file (so without WAL, and `path` is ":memory:"). The manifest
+    /// tests run against it as well as against files.
+    public static func inMemory() throws -> ManifestDatabase {
+        let queue = try DatabaseQueue(configuration: configuration(readOnly: false, busyTimeout: 120))
+        return try ManifestDatabase(path: ":memory:", queue: queue, readOnly: false)
+    }
+
+    /// Foreign keys on, a busy timeout, and synchronous = NORMAL (safe with WAL).
+    private static func configuration(readOnly: Bool, busyTimeout: TimeInterval) -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.readonly = readOnly
+        configuration.foreignKeysEnabled = true
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        return configuration
+    }
+
+    /// Checks (read-only) or brings up to date (writable) the schema of the database in `queue`.
+    private init(path: String, queue: DatabaseQueue, readOnly: Bool) throws {
+        self.path = path
+        self.queue = queue
+        let migrator = try ManifestSchema.migrator()
         if readOnly {
             let applied: Set<String>, superseded: Bool
             do {

@@ -1,6 +1,8 @@
 // The state of a manifest at a glance: sources, clips (a clip is done when every stage of
 // the pipeline is done for it), per-stage task counts, failures with their causes, and
-// the last run's throughput. `pseudotrack status` prints it.
+// the last run's throughput. `pseudotrack status` prints it. Its counts are counters kept
+// by the write transactions (StatusCounts), so it reads a few dozen rows whatever the
+// manifest's size, besides the failures and skip reasons it lists.
 
 import Foundation
 import GRDB
@@ -76,48 +78,26 @@ public struct ManifestStatus: Codable, Sendable {
 
 extension ManifestDatabase {
     /// Summarises the manifest. `failureLimit` caps the failures listed (all are counted).
-    public func status(failureLimit: Int = 1000) throws -> ManifestStatus {
+    /// The counts come from the counters the write transactions keep (StatusCounts);
+    /// `countingRows` counts them from the rows instead, as before migration 0008.
+    public func status(failureLimit: Int = 1000, countingRows: Bool = false) throws -> ManifestStatus {
         try read { db in
             let pipeline = try ManifestPipeline.fetchOne(db, key: 1)
             var status = ManifestStatus(manifest: path, pipelineSha256: pipeline?.pipelineSha256,
                                         stageOrder: pipeline?.stageNames ?? [])
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM sources GROUP BY state") {
-                let n: Int = row["n"]
-                switch row["state"] as String {
-                case "ingested": status.videos.ingested = n
-                case "duplicate": status.videos.duplicates = n
-                default: status.videos.failed = n
-                }
-                status.videos.total += n
-            }
-            let clipStates = try Row.fetchAll(db, sql: """
-                SELECT CASE WHEN f > 0 THEN 'failed' WHEN s > 0 THEN 'skipped' WHEN d = n THEN 'done'
-                            WHEN r > 0 THEN 'running' ELSE 'pending' END AS state, COUNT(*) AS n
-                FROM (SELECT clip_id, COUNT(*) AS n, SUM(state = 'done') AS d, SUM(state = 'failed') AS f,
-                             SUM(state = 'skipped') AS s, SUM(state = 'running') AS r
-                      FROM tasks GROUP BY clip_id)
-                GROUP BY state
-                """)
-            status.clips.total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clips") ?? 0
-            for row in clipStates {
-                let n: Int = row["n"]
-                switch row["state"] as String {
-                case "failed": status.clips.failed = n
-                case "skipped": status.clips.skipped = n
-                case "done": status.clips.done = n
-                case "running": status.clips.running = n
-                default: status.clips.pending = n
-                }
-            }
-            // Clips with no tasks (a pipeline with no stages) count as done.
-            status.clips.done += status.clips.total - clipStates.reduce(0) { $0 + ($1["n"] as Int) }
-            for row in try Row.fetchAll(db, sql: "SELECT stage, state, COUNT(*) AS n FROM tasks GROUP BY stage, state") {
-                status.stages[row["stage"] as String, default: [:]][row["state"] as String] = row["n"]
-            }
+            let counts = try !countingRows && StatusCounts.kept(db) ? StatusCounts.read(db) : StatusCounts.recount(db)
+            let sources = counts["sources"]
+            status.videos = ManifestStatus.Videos(total: sources.values.reduce(0, +), ingested: sources["ingested"] ?? 0,
+                                                  duplicates: sources["duplicate"] ?? 0, failed: sources["failed"] ?? 0)
+            let clips = counts["clips"]
+            status.clips = ManifestStatus.Clips(total: clips.values.reduce(0, +), pending: clips["pending"] ?? 0,
+                                                running: clips["running"] ?? 0, done: clips["done"] ?? 0,
+                                                failed: clips["failed"] ?? 0, skipped: clips["skipped"] ?? 0)
+            status.stages = counts.tasksByStage
             for name in status.stageOrder {
-                var counts = status.stages[name] ?? [:]
-                for state in ["pending", "running", "done", "failed", "skipped"] where counts[state] == nil { counts[state] = 0 }
-                status.stages[name] = counts
+                var states = status.stages[name] ?? [:]
+                for state in ["pending", "running", "done", "failed", "skipped"] where states[state] == nil { states[state] = 0 }
+                status.stages[name] = states
             }
             status.skipped = try Row.fetchAll(db, sql: """
                 SELECT error, COUNT(*) AS n FROM tasks t
@@ -125,40 +105,17 @@ extension ManifestDatabase {
                                                         AND p.stage_index < t.stage_index AND p.state = 'skipped')
                 GROUP BY error ORDER BY n DESC LIMIT 50
                 """).map { ManifestStatus.Skip(reason: ($0["error"] as String?) ?? "", clips: $0["n"]) }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT json_extract(metadata, '$.teacher') AS teacher, COUNT(*) AS n FROM artifacts
-                WHERE name = 'tracks' AND metadata IS NOT NULL GROUP BY teacher
-                """) {
-                status.teachers[(row["teacher"] as String?) ?? "?"] = row["n"]
-            }
-            // Summed by SQLite's JSON functions: a manifest of 100,000 clips is not parsed row by row here.
-            let labelled = "FROM artifacts WHERE name = 'labels' AND json_valid(metadata) AND json_type(metadata, '$.quality') = 'object'"
-            if let row = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*), SUM(json_extract(metadata, '$.quality.labels_in')), SUM(json_extract(metadata, '$.quality.labels_out')),
-                       SUM(json_extract(metadata, '$.quality.tracks_in')), SUM(json_extract(metadata, '$.quality.tracks_out')) \(labelled)
-                """) {
-                status.quality.clips = row[0]
-                status.quality.labelsIn = row[1] ?? 0; status.quality.labelsOut = row[2] ?? 0
-                status.quality.tracksIn = row[3] ?? 0; status.quality.tracksOut = row[4] ?? 0
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT r.key AS rule, SUM(r.value) AS n FROM (SELECT metadata \(labelled)) a, json_each(a.metadata, '$.quality.labels_removed') r
-                WHERE r.type = 'integer' GROUP BY r.key
-                """) {
-                status.quality.removed[row["rule"] as String] = row["n"]
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT r.key AS how, SUM(r.value) AS n FROM (SELECT metadata \(labelled)) a, json_each(a.metadata, '$.quality.labels_made') r
-                WHERE r.type = 'integer' GROUP BY r.key
-                """) {
-                status.quality.made3D[row["how"] as String] = row["n"]
-            }
+            status.teachers = counts["teachers"]
+            status.quality.clips = counts["quality", "clips"]
+            status.quality.labelsIn = counts["quality", "labels_in"]; status.quality.labelsOut = counts["quality", "labels_out"]
+            status.quality.tracksIn = counts["quality", "tracks_in"]; status.quality.tracksOut = counts["quality", "tracks_out"]
+            status.quality.removed = counts["labels_removed"]
+            status.quality.made3D = counts["labels_made"]
             if try db.tableExists("shards"), let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS shards, COALESCE(SUM(samples), 0) AS clips, COALESCE(SUM(raw_bytes), 0) AS raw,
-                       COALESCE(SUM(zip_bytes), 0) AS zip, MIN(directory) AS directory,
-                       (SELECT COALESCE(SUM(tracks), 0) FROM shard_samples) AS tracks FROM shards
+                       COALESCE(SUM(zip_bytes), 0) AS zip, MIN(directory) AS directory FROM shards
                 """) {
-                status.shards = ManifestStatus.Shards(shards: row["shards"], clips: row["clips"], tracks: row["tracks"],
+                status.shards = ManifestStatus.Shards(shards: row["shards"], clips: row["clips"], tracks: counts["shards", "tracks"],
                                                       rawBytes: row["raw"], zipBytes: row["zip"], directory: row["directory"])
             }
             let sourceFailures = try Row.fetchAll(db, sql: """
@@ -175,8 +132,7 @@ extension ManifestDatabase {
             status.failures += taskFailures.map {
                 ManifestStatus.Failure(path: $0["path"], clip: $0["clip_id"], stage: $0["stage"], kind: nil, error: $0["error"] ?? "")
             }
-            status.failuresTotal = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sources WHERE state = 'failed'") ?? 0)
-                + (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE state = 'failed'") ?? 0)
+            status.failuresTotal = status.videos.failed + counts.tasksByStage.values.reduce(0) { $0 + ($1["failed"] ?? 0) }
             if let run = try RunRecord.fetchOne(db, sql: "SELECT * FROM runs WHERE command = 'run' ORDER BY id DESC LIMIT 1") {
                 let elapsed = max(1e-9, (run.endedAt ?? run.updatedAt ?? Date().timeIntervalSince1970) - run.startedAt)
                 status.lastRun = ManifestStatus.LastRun(id: run.id!, command: run.command, workers: run.workers,

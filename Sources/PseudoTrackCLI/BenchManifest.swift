@@ -1,12 +1,14 @@
 // `pseudotrack bench manifest`: the manifest at corpus scale. Builds a synthetic manifest
-// of N clips (default 1,000,000): sources of 100 clips each recorded through the same
-// ingest call as real videos (ManifestDatabase.record, the default pipeline's six stages),
-// then every clip but the last `--pending` finished as a sealed clip leaves it — each task
+// of N clips (default 1,000,000): sources of 100 clips each, the first recorded through
+// the same ingest call as real videos (ManifestDatabase.record, the default pipeline's six
+// stages) and the others copied from its rows by SQL, then every clip but the last `--pending` finished as a sealed clip leaves it — each task
 // done with one attempt row, each stage's artifact row kept without its bytes (sealing
 // drops them: ArtifactSlimming) but with metadata of a real run's size, 100 clips per
 // sealed shard. Then it times, on that file: claim + begin + complete of a task (the
-// median of --samples claims, each on a fresh clip) and `status` (median of 3), and
-// prints the file's bytes per clip.
+// median of --samples claims, each of the next claimable task, released after it) and `status` read from the counters
+// the write transactions keep (median of --status-runs) against `status` counting the
+// rows as it did before migration 0008 (median of --reference-runs, the same file, the
+// same run; both must give the same status), and prints the file's bytes per clip.
 
 import ArgumentParser
 import Foundation
@@ -23,12 +25,16 @@ struct BenchManifest: ParsableCommand {
     @Option(help: "Claims timed.") var samples = 300
     @Option(help: "Where to build it (default: a temporary directory, removed afterwards).") var directory: String?
     @Flag(help: "Time an existing manifest left by a run with --directory instead of building it again.") var reuse = false
+    @Option(help: "Times status is read from the counters.") var statusRuns = 5
+    @Option(help: "Times status is counted from the rows, as before migration 0008 (the reference; 0 to skip).") var referenceRuns = 3
     @Flag(help: "Print JSON.") var json = false
 
     static let stages = ["decode-check", "points", "teacher", "full-tracker", "quality", "shards"]
 
     func run() throws {
-        guard clips >= 200, pending >= samples, pending < clips else { throw ValidationError("need clips >= 200 and samples <= pending < clips") }
+        guard clips >= 200, pending >= samples, pending < clips, statusRuns >= 1, referenceRuns >= 0 else {
+            throw ValidationError("need clips >= 200, samples <= pending < clips, --status-runs >= 1 and --reference-runs >= 0")
+        }
         let folder = directory ?? NSTemporaryDirectory() + "pseudotrack-bench-manifest-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: folder) } }
@@ -39,18 +45,21 @@ struct BenchManifest: ParsableCommand {
         let started = Date()
         if !reusing {
             try manifest.adopt(ManifestPipeline(pipelineSha256: String(repeating: "b", count: 64), pipelineText: "bench", seed: 0, stageNames: Self.stages))
-            let perSource = 100
-            let sources = (clips + perSource - 1) / perSource
-            for first in stride(from: 0, to: sources, by: 100) {
-                let batch = try (first..<min(sources, first + 100)).map { s in try Self.source(s, clips: min(perSource, clips - s * perSource)) }
-                _ = try manifest.record(batch, stages: Self.stages, maxAttempts: 3)
+            // The first source through the ingest call; the others copied from its rows by SQL
+            // (the same rows with their own paths, hashes and seeds; the triggers of 0008 count
+            // them as they do any insert): a million clips recorded one by one from Swift took
+            // over an hour on a loaded machine.
+            let sources = (clips + Self.clipsPerSource - 1) / Self.clipsPerSource
+            _ = try manifest.record([try Self.source(0, clips: min(Self.clipsPerSource, clips))], stages: Self.stages, maxAttempts: 3)
+            for first in stride(from: 1, to: sources, by: 1000) {
+                try copySources(first..<min(sources, first + 1000), clips: clips, manifest)
             }
             try finish(manifest, clips: clips - pending)
         }
         let built = Date().timeIntervalSince(started)
         try Self.checkpoint(path)
 
-        // claim + begin + complete, each on a fresh clip.
+        // claim + begin + complete, each of the next claimable task (the pending clips are worked through stage by stage).
         var claims: [Double] = []
         let owner = LeaseOwner()
         for _ in 0..<samples {
@@ -62,17 +71,31 @@ struct BenchManifest: ParsableCommand {
             claims.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             try lease.release()
         }
-        var statusTimes: [Double] = []
-        var done = 0
-        for _ in 0..<3 {
+        // status from the counters, and as before migration 0008 (counting the rows), on the
+        // same file in the same run: the reference. Both must say the same.
+        func timedStatus(_ database: ManifestDatabase, countingRows: Bool) throws -> (seconds: Double, status: ManifestStatus) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            done = try manifest.status(failureLimit: 100).clips.done
-            statusTimes.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+            let status = try database.status(failureLimit: 100, countingRows: countingRows)
+            return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, status)
+        }
+        var statusTimes: [Double] = [], countingTimes: [Double] = []
+        var done = 0
+        for _ in 0..<statusRuns {
+            let counted = try timedStatus(manifest, countingRows: false)
+            statusTimes.append(counted.seconds)
+            done = counted.status.clips.done
+        }
+        var recounted: ManifestStatus? = nil
+        for _ in 0..<referenceRuns {
+            let reference = try timedStatus(manifest, countingRows: true)
+            countingTimes.append(reference.seconds)
+            recounted = reference.status
+        }
+        if let recounted, try JSONText.encode(recounted) != JSONText.encode(try manifest.status(failureLimit: 100)) {
+            throw ValidationError("status from the counters differs from status counted from the rows:\n\(try manifest.statusCounts())\n\(try manifest.recountStatus())")
         }
         let readOnly = try ManifestDatabase(path: path, readOnly: true)
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        _ = try readOnly.status(failureLimit: 100)
-        let readOnlyStatus = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        let readOnlyStatus = try timedStatus(readOnly, countingRows: false).seconds
         try Self.checkpoint(path)
         let bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         let result: [String: Any] = [
@@ -80,6 +103,7 @@ struct BenchManifest: ParsableCommand {
             "bytes_per_clip": Double(bytes) / Double(clips),
             "claim_complete_ms_median": median(claims), "claim_complete_ms_p90": claims.sorted()[claims.count * 9 / 10],
             "status_seconds_median": median(statusTimes), "status_read_only_seconds": readOnlyStatus,
+            "status_counting_rows_seconds_median": countingTimes.isEmpty ? NSNull() as Any : median(countingTimes) as Any,
         ]
         if json {
             print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
@@ -87,7 +111,11 @@ struct BenchManifest: ParsableCommand {
             print(String(format: "%d clips (%d done), built in %.0f s: %.1f MB, %.0f bytes per clip", clips, done, built, Double(bytes) / 1e6, Double(bytes) / Double(clips)))
             print(String(format: "claim + begin + complete of a task: median %.2f ms, p90 %.2f ms (%d claims)",
                          median(claims), claims.sorted()[claims.count * 9 / 10], claims.count))
-            print(String(format: "status: median %.2f s (3 runs); read-only open %.2f s", median(statusTimes), readOnlyStatus))
+            print(String(format: "status from the counters: median %.3f s (%d runs); read-only open %.3f s", median(statusTimes), statusRuns, readOnlyStatus))
+            if !countingTimes.isEmpty {
+                print(String(format: "status counting the rows (before migration 0008): median %.2f s (%d runs), %.0fx the counters' time",
+                             median(countingTimes), countingTimes.count, median(countingTimes) / max(1e-9, median(statusTimes))))
+            }
         }
     }
 
@@ -114,6 +142,50 @@ struct BenchManifest: ParsableCommand {
                        storedWidth: 512, storedHeight: 288, scaleX: 0.2667, scaleY: 0.2667, offsetX: 0, offsetY: 0, seed: Int64(s * 1000 + c))
         }
         return IngestedSource(source: source, videos: [video], clips: clipRecords)
+    }
+
+    static let clipsPerSource = 100
+
+    /// Sources `range` (of `clips` clips in all) as copies of source 0's rows: the source,
+    /// its video, its clips (the last source may have fewer) and their pending tasks.
+    func copySources(_ range: Range<Int>, clips: Int, _ manifest: ManifestDatabase) throws {
+        let perSource = Self.clipsPerSource
+        try manifest.write { db in
+            let arguments: StatementArguments = [range.lowerBound, range.upperBound]
+            let numbers = "WITH RECURSIVE n(s) AS (SELECT ?1 UNION ALL SELECT s + 1 FROM n WHERE s + 1 < ?2)"
+            try db.execute(sql: """
+                \(numbers)
+                INSERT INTO sources (id, kind, uri, sha256, bytes, state, run_id, ingested_at)
+                SELECT t.id + n.s, t.kind, printf('/corpus/videos/%d/video-%d.mp4', n.s / 1000, n.s), printf('%064x', n.s + 1),
+                       t.bytes, t.state, t.run_id, t.ingested_at
+                FROM n, sources t WHERE t.id = 1 ORDER BY n.s
+                """, arguments: arguments)
+            try db.execute(sql: """
+                \(numbers)
+                INSERT INTO videos (source_id, view_index, view_name, path, sha256, container, codec, pixel_format, coded_width, coded_height,
+                                    width, height, frame_rate, frame_count, container_frame_count, duration, rotation, variable_frame_rate,
+                                    time_base_num, time_base_den, frame_timestamps, calibration, depth, file_bytes, file_mtime_ns)
+                SELECT 1 + n.s, v.view_index, v.view_name, printf('/corpus/videos/%d/video-%d.mp4', n.s / 1000, n.s), printf('%064x', n.s + 1),
+                       v.container, v.codec, v.pixel_format, v.coded_width, v.coded_height, v.width, v.height, v.frame_rate, v.frame_count,
+                       v.container_frame_count, v.duration, v.rotation, v.variable_frame_rate, v.time_base_num, v.time_base_den,
+                       v.frame_timestamps, v.calibration, v.depth, v.file_bytes, v.file_mtime_ns
+                FROM n, videos v WHERE v.source_id = 1 ORDER BY n.s
+                """, arguments: arguments)
+            try db.execute(sql: """
+                \(numbers)
+                INSERT INTO clips (source_id, clip_index, frame_count, frame_step, frame_indices, geometry, stored_width, stored_height,
+                                   scale_x, scale_y, offset_x, offset_y, seed)
+                SELECT 1 + n.s, c.clip_index, c.frame_count, c.frame_step, c.frame_indices, c.geometry, c.stored_width, c.stored_height,
+                       c.scale_x, c.scale_y, c.offset_x, c.offset_y, n.s * 1000 + c.clip_index
+                FROM n, clips c WHERE c.source_id = 1 AND c.clip_index < ?3 - n.s * ?4 ORDER BY n.s, c.clip_index
+                """, arguments: arguments + [clips, perSource])
+            try db.execute(sql: """
+                INSERT INTO tasks (clip_id, stage, stage_index, max_attempts)
+                SELECT c.id, t.stage, t.stage_index, t.max_attempts
+                FROM clips c, tasks t JOIN clips tc ON tc.id = t.clip_id AND tc.source_id = 1 AND tc.clip_index = 0
+                WHERE c.source_id > ?1 AND c.source_id <= ?2 ORDER BY c.id, t.stage_index
+                """, arguments: arguments)
+        }
     }
 
     /// Finishes the first `clips` clips as sealing leaves them (SQL, in one transaction).

@@ -29,6 +29,12 @@ struct PartitionRun: ParsableCommand {
     var trustManifestCommands = false
 
     func run() throws {
+        // A SIGTERM (preemption, the time-limit signal) from the very start ends the task
+        // resumably with 75: before labelling, the task stops there; during it, `run`
+        // (which shares this stop flag and these signal sources) stops as it does alone.
+        let stop = StopFlag()
+        let signals = SignalForwarding(stop: stop)
+        defer { signals.cancel() }
         let partition = try Partition.resolve(index: partitionOptions.index, count: partitionOptions.count)
         let output = PartitionedOutput(path: out)
         try output.prepare(for: partition)
@@ -53,14 +59,18 @@ struct PartitionRun: ParsableCommand {
 
         let copier = ManifestCopier(manifest: database, destination: copy)
         try copier.publish()
+        if stop.isSet {
+            note("\(partition): interrupted before labelling; run the task again to resume")
+            throw ExitCode(Run.interruptedExitCode)
+        }
         copier.start()
         var arguments = ["--manifest", local, "--out", shards, "--workers", String(workers), "--progress", progress.rawValue]
         if let pipeline { arguments += ["--pipeline", pipeline] }
         if trustManifestCommands { arguments.append("--trust-manifest-commands") }
         var failure: Error? = nil
         do {
-            var command = try Run.parse(arguments)
-            try command.run()
+            let command = try Run.parse(arguments)
+            try command.run(stop: stop, signals: signals)
         } catch { failure = error }
         do { try copier.finish() } catch {
             note("\(partition): the last manifest copy failed: \(error)")
@@ -68,6 +78,10 @@ struct PartitionRun: ParsableCommand {
         }
         note("\(partition): \(copier.published) manifest cop\(copier.published == 1 ? "y" : "ies") published to \(copy)")
         if let failure { throw failure }
+        if stop.isSet {
+            note("\(partition): interrupted; run the task again to resume")
+            throw ExitCode(Run.interruptedExitCode)
+        }
     }
 
     static func describe(_ choice: ManifestRestore.Choice) -> String {

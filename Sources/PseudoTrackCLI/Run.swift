@@ -52,6 +52,14 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        let stop = StopFlag()
+        try run(stop: stop, signals: SignalForwarding(stop: stop))
+    }
+
+    /// Runs with the caller's stop flag and signal handling (`partition run` listens for
+    /// SIGTERM from its start; a second SignalForwarding would set the signals to
+    /// SIG_IGN under the first one's dispatch sources and silence them).
+    func run(stop: StopFlag, signals: SignalForwarding) throws {
         if keepArtifacts { setenv("PSEUDOTRACK_KEEP_ARTIFACTS", "1", 1) }   // the worker processes inherit it
         let manifest = try manifestOptions.open()
         guard try manifest.pipeline() != nil else {
@@ -60,9 +68,6 @@ struct Run: ParsableCommand {
         let definition = try PipelineChoice.resolve(pipeline, manifest: manifest, runsCommands: true,
                                                     trustManifestCommands: trustManifestCommands, maximumBytes: maxPipelineBytes)
         let output = definition.stages.contains("shards") ? try ShardOutput(path: out, manifest: manifest) : nil
-        let stop = StopFlag()
-        let signals = SignalForwarding(stop: stop)
-
         if let runId {
             // A worker process started by a parent `run`: it stops when the parent dies.
             _ = pt_set_parent_death_signal(SIGTERM)

@@ -108,7 +108,7 @@ public struct MDSDirectory: Sendable {
 
     /// Runs `body` holding the directory's exclusive lock (flock on `.index.lock`).
     public func withLock<T>(_ body: () throws -> T) throws -> T {
-        let descriptor = open(path + "/.index.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let descriptor = open(path + "/.index.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)   // a link there is not followed
         guard descriptor >= 0 else { throw MDSFormatError.file(path: path + "/.index.lock", message: String(cString: strerror(errno))) }
         defer { close(descriptor) }
         while flock(descriptor, LOCK_EX) != 0 {

@@ -4,28 +4,24 @@
 // axis as `w` says, then the values in C order, little-endian). PseudoTrack writes only
 // the `ndarray:DTYPE` form, whose values carry no dtype byte.
 
+import ArrayFiles
 import Foundation
 
-public enum MDSDType: String, Sendable, CaseIterable {
-    case uint8, uint16, int32, float16, float32
-
-    public var itemSize: Int {
-        switch self {
-        case .uint8: return 1
-        case .uint16, .float16: return 2
-        case .int32, .float32: return 4
-        }
-    }
+extension ElementType {
+    /// The types PseudoTrack writes into shards and reads back (`ndarray:NAME`, NAME the raw
+    /// value); the others, such as `bool` (which streaming has no encoding for), are refused.
+    public static let mdsTypes: [ElementType] = [.uint8, .uint16, .int32, .float16, .float32]
 }
 
 /// A dense array: its dtype, shape and little-endian values in C order.
 public struct MDSArray: Equatable, Sendable {
-    public var dtype: MDSDType
+    public var dtype: ElementType
     public var shape: [Int]
     public var data: [UInt8]
 
-    public init(dtype: MDSDType, shape: [Int], data: [UInt8]) {
-        precondition(shape.reduce(1, *) * dtype.itemSize == data.count, "MDSArray: \(data.count) bytes for shape \(shape)")
+    public init(dtype: ElementType, shape: [Int], data: [UInt8]) {
+        precondition(ElementType.mdsTypes.contains(dtype), "MDSArray: no MDS encoding of \(dtype)")
+        precondition(shape.reduce(1, *) * dtype.size == data.count, "MDSArray: \(data.count) bytes for shape \(shape)")
         self.dtype = dtype; self.shape = shape; self.data = data
     }
 
@@ -59,6 +55,7 @@ public struct MDSArray: Equatable, Sendable {
         case .int32: return data.withUnsafeBytes { $0.bindMemory(to: Int32.self).map { Float($0) } }
         case .uint8: return data.map { Float($0) }
         case .uint16: return data.withUnsafeBytes { $0.bindMemory(to: UInt16.self).map { Float(UInt16(littleEndian: $0)) } }
+        case .bool, .int64, .float64: preconditionFailure("MDSArray: no MDS encoding of \(dtype)")
         }
     }
 
@@ -76,7 +73,8 @@ public struct MDSArray: Equatable, Sendable {
     }
 
     /// Decodes an `ndarray:DTYPE` value.
-    public init(decoding bytes: ArraySlice<UInt8>, dtype: MDSDType) throws {
+    public init(decoding bytes: ArraySlice<UInt8>, dtype: ElementType) throws {
+        guard ElementType.mdsTypes.contains(dtype) else { throw MDSFormatError.value("no MDS encoding of \(dtype.rawValue) arrays") }
         guard let first = bytes.first else { throw MDSFormatError.value("an empty ndarray value") }
         let ndim = Int(first >> 2), width = 1 << Int(first & 3)
         guard ndim >= 1 else { throw MDSFormatError.value("an ndarray of 0 dimensions") }
@@ -90,7 +88,7 @@ public struct MDSArray: Equatable, Sendable {
             position += width
         }
         // A shard is often somebody else's file: an 8-byte axis can be negative or overflow the product.
-        var expected = dtype.itemSize
+        var expected = dtype.size
         for axis in shape {
             let (product, overflow) = expected.multipliedReportingOverflow(by: axis)
             guard axis >= 0, !overflow else { throw MDSFormatError.value("an ndarray of impossible shape \(shape)") }
@@ -135,7 +133,8 @@ public enum MDSValue: Equatable, Sendable {
         case "bytes": self = .bytes(Array(bytes))
         default:
             let parts = encoding.split(separator: ":")
-            guard parts.count == 2, parts[0] == "ndarray", let dtype = MDSDType(rawValue: String(parts[1])) else {
+            guard parts.count == 2, parts[0] == "ndarray", let dtype = ElementType(rawValue: String(parts[1])),
+                  ElementType.mdsTypes.contains(dtype) else {
                 throw MDSFormatError.value("encoding '\(encoding)' is not one PseudoTrack writes")
             }
             self = .array(try MDSArray(decoding: bytes, dtype: dtype))

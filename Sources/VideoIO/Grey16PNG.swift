@@ -62,36 +62,17 @@ public enum Grey16PNG {
 
     /// Encodes `image` as a 16-bit greyscale PNG at `path` (written whole, then renamed into place).
     public static func write(_ image: Grey16Image, to path: String) throws {
-        guard let encoder = avcodec_find_encoder(AV_CODEC_ID_PNG) else { throw VideoError.encoding(path: path, message: "no PNG encoder") }
-        var context = avcodec_alloc_context3(encoder)
-        var packet = av_packet_alloc()
-        var frame = av_frame_alloc()
-        defer { avcodec_free_context(&context); av_packet_free(&packet); av_frame_free(&frame) }
-        guard let context, let packet, let frame else { throw VideoError.encoding(path: path, message: "out of memory") }
-        context.pointee.width = Int32(image.width); context.pointee.height = Int32(image.height)
-        context.pointee.pix_fmt = AV_PIX_FMT_GRAY16BE
-        context.pointee.time_base = AVRational(num: 1, den: 1)
-        var status = avcodec_open2(context, encoder, nil)
-        guard status >= 0 else { throw VideoError.encoding(path: path, message: FFmpegLog.message(for: status)) }
-        frame.pointee.width = Int32(image.width); frame.pointee.height = Int32(image.height)
-        frame.pointee.format = AV_PIX_FMT_GRAY16BE.rawValue
-        status = av_frame_get_buffer(frame, 0)
-        guard status >= 0, let base = frame.pointee.data.0 else { throw VideoError.encoding(path: path, message: FFmpegLog.message(for: status)) }
-        let stride = Int(frame.pointee.linesize.0)
-        for y in 0..<image.height {
-            let row = base + y * stride
-            for x in 0..<image.width {
-                let v = image.values[y * image.width + x]
-                row[2 * x] = UInt8(v >> 8); row[2 * x + 1] = UInt8(v & 0xff)
+        try StillImageEncoder.write(to: path, codec: AV_CODEC_ID_PNG, name: "PNG", pixelFormat: AV_PIX_FMT_GRAY16BE,
+                                    width: image.width, height: image.height) { frame in
+            guard let base = frame.pointee.data.0 else { throw VideoError.encoding(path: path, message: "no frame buffer") }
+            let stride = Int(frame.pointee.linesize.0)
+            for y in 0..<image.height {
+                let row = base + y * stride
+                for x in 0..<image.width {
+                    let v = image.values[y * image.width + x]
+                    row[2 * x] = UInt8(v >> 8); row[2 * x + 1] = UInt8(v & 0xff)
+                }
             }
-        }
-        status = avcodec_send_frame(context, frame)
-        if status >= 0 { status = avcodec_send_frame(context, nil) }
-        if status >= 0 { status = avcodec_receive_packet(context, packet) }
-        guard status >= 0, let bytes = packet.pointee.data else { throw VideoError.encoding(path: path, message: FFmpegLog.message(for: status)) }
-        let data = Data(bytes: bytes, count: Int(packet.pointee.size))
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw VideoError.encoding(path: path, message: "\(error)")
         }
     }
 }

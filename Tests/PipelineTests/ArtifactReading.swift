@@ -9,8 +9,8 @@ extension PointsArtifact {
     static func views(_ bytes: [UInt8]) throws -> [Int] { try PointsArtifact(decoding: bytes).views }
 }
 
-extension TracksArtifact {
-    static func labelsAndProvenance(_ bytes: [UInt8]) throws -> (TeacherTracks, String) {
+extension TracksArtifact where Provenance == TeacherProvenance {
+    static func labelsAndProvenance(_ bytes: [UInt8]) throws -> (TeacherTracks, TeacherProvenance) {
         let artifact = try TracksArtifact(decoding: bytes)
         return (artifact.labels, artifact.provenance)
     }

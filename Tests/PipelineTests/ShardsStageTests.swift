@@ -74,7 +74,7 @@ final class ShardsStageTests: XCTestCase {
         let index = try MDSIndex(directory: output.directory)
         let first = try MDSShardReader.read(index.entries[0], in: output.directory)[0]
         let clipId = try manifest.shardMembers(in: output.directory.path)[0][0].clipId
-        let (labels, _) = try TracksArtifact.labelsAndProvenance(try XCTUnwrap(try manifest.artifact(clip: clipId, name: "tracks")).payload())
+        let (labels, _) = try TracksArtifact<TeacherProvenance>.labelsAndProvenance(try XCTUnwrap(try manifest.artifact(clip: clipId, name: "tracks")).payload())
         guard case .array(let tracks)? = first["tracks"], case .array(let valid)? = first["valid"],
               case .array(let visibility)? = first["visibility"], case .json(let meta)? = first["meta"] else { return XCTFail("columns") }
         XCTAssertEqual(tracks.shape, [12, labels.points, 2])

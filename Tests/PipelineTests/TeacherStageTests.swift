@@ -56,7 +56,7 @@ final class TeacherStageTests: XCTestCase {
         let clip = a.keys.min()!
         let artifact = try XCTUnwrap(try first.artifact(clip: clip, name: "tracks"))
         XCTAssertEqual(artifact.format, "tracks.v1+safetensors")
-        let (labels, metadata) = try TracksArtifact.labelsAndProvenance(try artifact.payload())
+        let (labels, metadata) = try TracksArtifact<TeacherProvenance>.labelsAndProvenance(try artifact.payload())
         let queries = try PointsArtifact.queries(try XCTUnwrap(try first.artifact(clip: clip, name: "points")).payload())
         XCTAssertEqual(labels.frames, 12)
         XCTAssertEqual(labels.points, queries.count)
@@ -65,7 +65,8 @@ final class TeacherStageTests: XCTestCase {
             XCTAssertEqual(p.x, q.x, accuracy: 1e-4); XCTAssertEqual(p.y, q.y, accuracy: 1e-4)
             XCTAssertTrue(labels.valid[q.t * labels.points + n] && labels.visible[q.t * labels.points + n])
         }
-        XCTAssertTrue(metadata.contains("\"draw\""), metadata)
+        XCTAssertEqual(metadata.teacher, a[clip])
+        XCTAssertEqual(metadata.draw, TeacherProvenance.Draw(choose: "random", ensemble: ["klt-online", "flow"], weights: [1, 3]))
         // The weights steer the draw: over many clips' seeds flow (weight 3) wins about 3/4.
         var ensemble = TeacherEnsemble()
         ensemble.members = [TeacherEntry(name: "klt-online"), TeacherEntry(name: "flow", weight: 3)]

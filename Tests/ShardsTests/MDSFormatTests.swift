@@ -133,3 +133,19 @@ final class MDSFormatTests: XCTestCase {
         XCTAssertEqual(folder.temporaryFiles(), [URL(fileURLWithPath: live).lastPathComponent])
     }
 }
+
+final class MDSElementTypeTests: XCTestCase {
+    /// The column encodings PseudoTrack writes read back; one that streaming has no encoding
+    /// for (`bool`) or that PseudoTrack does not write is refused with a clear error.
+    func testOnlyTheWrittenArrayTypesDecode() throws {
+        let value = MDSValue.array(MDSArray(uint16: [1, 500], shape: [2]))
+        XCTAssertEqual(value.encoding, "ndarray:uint16")
+        XCTAssertEqual(try MDSValue(decoding: value.encoded()[...], encoding: value.encoding), value)
+        for encoding in ["ndarray:bool", "ndarray:float64", "ndarray:<f4"] {
+            XCTAssertThrowsError(try MDSValue(decoding: [0x04, 0x01, 0x00][...], encoding: encoding)) {
+                XCTAssertTrue("\($0)".contains(encoding), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try MDSArray(decoding: [0x04, 0x01, 0x00][...], dtype: .bool)) { XCTAssertTrue("\($0)".contains("bool"), "\($0)") }
+    }
+}

@@ -75,6 +75,10 @@ CONF
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# Starting and stopping are serialised machine-wide (two worktrees' tests, a person trying
+# the launcher): the daemons are started with the lock's descriptor closed.
+lock() { exec 8>/var/lock/pseudotrack-slurm-cluster.lock; flock 8; }
+
 start_munge() {
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge /etc/munge
@@ -87,9 +91,9 @@ start_munge() {
   if running /run/munge/munged.pid && munge -n </dev/null >/dev/null 2>&1; then return; fi
   rm -f /run/munge/munged.pid /run/munge/munge.socket.2*
   if command -v runuser >/dev/null 2>&1; then
-    runuser -u munge -- /usr/sbin/munged
+    runuser -u munge -- /usr/sbin/munged 8>&-
   else
-    su -s /bin/sh munge -c /usr/sbin/munged
+    su -s /bin/sh munge -c /usr/sbin/munged 8>&-
   fi
   for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && return; sleep 0.1; done
   echo "local-cluster: munged did not start" >&2; exit 1
@@ -97,11 +101,12 @@ start_munge() {
 
 start() {
   need_root
+  lock
   command -v slurmctld >/dev/null || { echo "local-cluster: slurmctld missing; run ops/install-deps.sh" >&2; exit 1; }
   write_conf
   start_munge
-  running "$STATE/slurmctld.pid" || /usr/sbin/slurmctld
-  running "$STATE/slurmd.pid" || /usr/sbin/slurmd
+  running "$STATE/slurmctld.pid" || /usr/sbin/slurmctld 8>&-
+  running "$STATE/slurmd.pid" || /usr/sbin/slurmd 8>&-
   for _ in $(seq 150); do
     state=$(sinfo -h -n "$NODE" -o %T 2>/dev/null || true)
     case "$state" in
@@ -128,6 +133,7 @@ stop_pid() {
 
 stop() {
   need_root
+  lock
   stop_pid "$STATE/slurmd.pid" slurmd
   stop_pid "$STATE/slurmctld.pid" slurmctld
   stop_pid /run/munge/munged.pid munged

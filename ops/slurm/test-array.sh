@@ -21,43 +21,79 @@ if [ -n "$streaming_python" ] && ! "$streaming_python" -c "import streaming" 2>/
   echo "test-array: $streaming_python has no mosaicml-streaming; StreamingDataset is not checked"
   streaming_python=""
 fi
-# One cluster test at a time on a machine (the cluster and its queue are shared).
+# Several worktrees may run this at once on the machine's one cluster (2 cores: their
+# tasks would compete for the node, and round 2 kills its slurmd): one test at a time,
+# the others wait here. The lock's descriptor is closed for the daemons and jobs started
+# below, so that nothing outlives this test holding it.
+log() { echo "test-array: $(date +%T) $*"; }
 exec 9>/var/lock/pseudotrack-slurm-test.lock
-flock 9
+if ! flock -n 9; then log "another cluster test holds the lock; waiting"; flock 9; fi
 
 rm -rf "$dir" && mkdir -p "$dir/corpus" "$dir/scratch"
 dir=$(realpath "$dir")
 out=$dir/out
-bash "$here/local-cluster.sh" start
+bash "$here/local-cluster.sh" start 9>&-
+# This run's jobs carry a name of their own, and it waits on its own job ids only.
+name=pseudotrack-test-$(hostname -s)-$$
+jobs=()
+# Jobs an interrupted earlier run of this test left behind (only a test holding the lock
+# submits jobs named pseudotrack-test-*): they would hold the node's cores.
+leftover=$(squeue -h -o "%A %j" | awk '$2 ~ /^pseudotrack-test-/ { print $1 }' | sort -u || true)
+if [ -n "$leftover" ]; then log "cancelling jobs left by an earlier run of this test: $(echo $leftover)"; scancel $leftover || true; fi
+cancel_ours() { if [ ${#jobs[@]} -gt 0 ]; then scancel "${jobs[@]}" 2>/dev/null || true; fi; }
+trap cancel_ours EXIT
 
-log() { echo "test-array: $(date +%T) $*"; }
-fail() { echo "test-array: FAILED: $*" >&2; squeue >&2 || true; for f in "$dir"/logs/*.log; do echo "== $f" >&2; tail -n 30 "$f" >&2; done; exit 1; }
+fail() {
+  echo "test-array: FAILED: $*" >&2; squeue >&2 || true
+  for f in "$dir"/logs/*.log; do echo "== $f" >&2; tail -n 30 "$f" >&2; done
+  exit 1
+}
 
 bash "$here/../test-corpus.sh" pipeline "$dir/pipeline.yaml"
 bash "$here/../test-corpus.sh" videos "$dir/corpus" 1 16
 cp "$dir/corpus/v3.mp4" "$dir/corpus/v3-copy.mp4"      # the same content under two paths
 
 mkdir -p "$dir/logs"
+# Slurm's commands time out on a loaded machine ("Socket timed out on send/recv"): an
+# answer counts only when the command succeeded, and a failed one is asked again. (A
+# failed squeue printing nothing once read as "no job left", and a round was checked
+# while a requeued task was still labelling its clips.)
+ask() {   # ask COMMAND...: its output, once it succeeds (up to 2 minutes)
+  local out
+  for _ in $(seq 60); do
+    if out=$("$@" 2>/dev/null); then printf '%s\n' "$out"; return 0; fi
+    sleep 2
+  done
+  fail "Slurm did not answer: $*"
+}
 submit() {   # submit ARRAY: prints the array job id
-  PSEUDOTRACK="$bin" PSEUDOTRACK_PARTITIONS=4 PSEUDOTRACK_SCRATCH="$dir/scratch" PSEUDOTRACK_ARGS="--pipeline $dir/pipeline.yaml" \
-    sbatch --parsable --array="$1" --cpus-per-task=1 --time=20 --output="$dir/logs/%A_%a.log" \
-    --chdir="$dir" "$here/pseudotrack-array.sbatch" "$out" "$dir/corpus"
+  local id
+  id=$(PSEUDOTRACK="$bin" PSEUDOTRACK_PARTITIONS=4 PSEUDOTRACK_SCRATCH="$dir/scratch" PSEUDOTRACK_ARGS="--pipeline $dir/pipeline.yaml" \
+    ask sbatch --parsable --job-name="$name" --array="$1" --cpus-per-task=1 --time=20 --output="$dir/logs/%A_%a.log" \
+    --chdir="$dir" "$here/pseudotrack-array.sbatch" "$out" "$dir/corpus")
+  echo "${id%%;*}"
 }
-state() { squeue -h -j "$1" -o %T 2>/dev/null | head -n 1; }   # of JOB or ARRAY_TASK; empty once ended
-job_of() { squeue -h -j "$1" -o %A 2>/dev/null | head -n 1; }    # the job id of a running array task
+# The state of an array task (ARRAY_TASK) with its job id, as "STATE JOBID"; ended tasks
+# stay listed (MinJobAge=600) with their final state.
+task_state() { ask squeue -h -t all -j "$1" -o "%T %A" | head -n 1; }
+job_of() { local s; s=$(task_state "$1"); if [ "${s%% *}" = RUNNING ]; then echo "${s#* }"; fi; }   # a running task's job id
 wait_running() {   # wait_running ARRAY TASK: until the task runs and has begun labelling
-  for _ in $(seq 600); do
-    [ "$(state "$1_$2")" = RUNNING ] && grep -q "corpus entries" "$dir/logs/$1_$2.log" 2>/dev/null && return 0
-    sleep 0.2
+  for _ in $(seq 1500); do
+    [ "$(task_state "$1_$2" | cut -d' ' -f1)" = RUNNING ] && grep -q "corpus entries" "$dir/logs/$1_$2.log" 2>/dev/null && return 0
+    sleep 0.4
   done
-  fail "task $1_$2 did not start labelling"
+  fail "task $1_$2 did not start labelling within 10 minutes"
 }
-wait_quiet() {   # until no job of ours is pending or running
+wait_quiet() {   # until every task of this run's jobs has ended (none pending, requeued, running)
+  local states
   for _ in $(seq 900); do
-    [ -z "$(squeue -h -o %i)" ] && return 0
-    sleep 1
+    states=$(ask squeue -h -t all -j "$(IFS=,; echo "${jobs[*]}")" -o %T)
+    if [ -n "$states" ] && ! grep -qvE '^(COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE)$' <<< "$states"; then
+      return 0
+    fi
+    sleep 2
   done
-  fail "the array did not finish within 15 minutes"
+  fail "this run's jobs did not finish within 30 minutes: $(echo $states)"
 }
 check() {   # check ROUND: merge, verify, every clip exactly once, none left unfinished
   "$bin" merge "$out"
@@ -72,7 +108,7 @@ check() {   # check ROUND: merge, verify, every clip exactly once, none left unf
 }
 
 # Round 1: preemption and scontrol requeue.
-array=$(submit 0-3%4)
+array=$(submit 0-3%4); jobs+=("$array")
 log "round 1: array $array"
 wait_running "$array" 0
 wait_running "$array" 1
@@ -84,7 +120,7 @@ preempt=$!
 t1=$(job_of "${array}_1")
 [ -n "$t1" ] || fail "task 1 finished before it could be requeued"
 log "requeueing task 1: scontrol requeue $t1"
-scontrol requeue "$t1"
+ask scontrol requeue "$t1" > /dev/null
 wait "$preempt" || true
 wait_quiet
 grep -q "partition run exited 75" "$dir/logs/${array}_0.log" || fail "task 0 was not interrupted resumably"
@@ -97,7 +133,7 @@ check "round 1 (preemption, requeue)"
 bash "$here/../test-corpus.sh" videos "$dir/corpus" 17 26
 head -c 20000 /dev/urandom > "$dir/corpus/corrupt1.mp4"
 head -c 3000 "$dir/corpus/v11.mp4" > "$dir/corpus/truncated.mp4"
-array=$(submit 0-3%4)
+array=$(submit 0-3%4); jobs=("$array")
 log "round 2: array $array"
 wait_running "$array" 2
 t2=$(job_of "${array}_2")
@@ -110,11 +146,11 @@ t3=$(job_of "${array}_3")
 slurmd_pid=$(cat /var/lib/pseudotrack-slurm/slurmd.pid)
 log "kill -9 of slurmd ($slurmd_pid) while task 3 (job $t3) runs; started again 5 s later"
 kill -9 "$slurmd_pid"; sleep 5
-/usr/sbin/slurmd
+/usr/sbin/slurmd 9>&-
 wait_quiet
 log "rerunning task 2, as if on another node (its node-local manifest gone)"
 rm -f "$dir/scratch"/pseudotrack-*-part-00002.sqlite*
-rerun=$(submit 2)
+rerun=$(submit 2); jobs=("$rerun")
 wait_quiet
 grep -q "restored from the shared copy" "$dir/logs/${rerun}_2.log" || fail "the rerun of task 2 did not restore the manifest copy"
 check "round 2 (corpus grown, kill -9, slurmd killed)"

@@ -4,8 +4,9 @@
 // `label_source` U8 [T, N] (how each label was made: 0 none, 1 depth, K triangulated from
 // K views; absent in artifacts written before it, read as 0),
 // and, in the quality stage's `labels` artifact, `kept` I32 [N'] (the index of each kept
-// point among the queries). Metadata: the tracker's JSON (`tracker`) and the quality
-// statistics (`quality`).
+// point among the queries). Metadata: the full tracker's provenance (`tracker`) and, in
+// `labels`, the teacher's (`teacher`) and the quality statistics (`quality`), as
+// ProvenanceJSON text.
 
 import Geometry
 import PipelineDefinition
@@ -14,7 +15,9 @@ struct RigLabels {
     var tracks: RigTracks3D
     var queryView: [Int]
     var kept: [Int]?
-    var metadata: [String: String] = [:]
+    var tracker: CheckerProvenance
+    var teacher: TeacherProvenance?
+    var quality: QualityProvenance?
 
     static let format = "tracks3d.v1+safetensors"
 
@@ -29,15 +32,19 @@ struct RigLabels {
         bundle.set("query_view", queryView.map { Int32($0) }, shape: [n])
         bundle.set("label_source", tracks.source, shape: [t, n])
         if let kept { bundle.set("kept", kept.map { Int32($0) }, shape: [kept.count]) }
-        bundle.metadata = metadata
+        bundle.metadata["tracker"] = ProvenanceJSON.text(tracker)
+        if let teacher { bundle.metadata["teacher"] = ProvenanceJSON.text(teacher) }
+        if let quality { bundle.metadata["quality"] = ProvenanceJSON.text(quality) }
         return bundle.encoded()
     }
 
     /// Whether an artifact holds 3D labels.
     static func holds3D(_ bytes: [UInt8]) -> Bool { (try? TensorBundle(decoding: bytes))?.shape("tracks3d") != nil }
 
-    init(tracks: RigTracks3D, queryView: [Int], kept: [Int]? = nil, metadata: [String: String] = [:]) {
-        self.tracks = tracks; self.queryView = queryView; self.kept = kept; self.metadata = metadata
+    init(tracks: RigTracks3D, queryView: [Int], kept: [Int]? = nil, tracker: CheckerProvenance,
+         teacher: TeacherProvenance? = nil, quality: QualityProvenance? = nil) {
+        self.tracks = tracks; self.queryView = queryView; self.kept = kept
+        self.tracker = tracker; self.teacher = teacher; self.quality = quality
     }
 
     init(decoding bytes: [UInt8]) throws {
@@ -55,6 +62,8 @@ struct RigLabels {
         self.tracks = tracks
         queryView = try bundle.int32s("query_view").map(Int.init)
         kept = bundle.shape("kept") == nil ? nil : try bundle.int32s("kept").map(Int.init)
-        metadata = bundle.metadata
+        tracker = try ProvenanceJSON.decode(CheckerProvenance.self, from: bundle.metadata["tracker"], artifact: "tracks3d")
+        teacher = try bundle.metadata["teacher"].map { try ProvenanceJSON.decode(TeacherProvenance.self, from: $0, artifact: "labels") }
+        quality = try bundle.metadata["quality"].map { try ProvenanceJSON.decode(QualityProvenance.self, from: $0, artifact: "labels") }
     }
 }

@@ -3,16 +3,12 @@
 // and byte range, then the raw little-endian data). Stages store their array artifacts
 // this way: self-describing, and `safetensors.numpy.load` reads a manifest artifact as it is.
 
+import ArrayFiles
 import Foundation
 
 public struct TensorBundle: Equatable, Sendable {
-    public enum DType: String, Sendable, Codable {
-        case f32 = "F32", f16 = "F16", u8 = "U8", i32 = "I32", i64 = "I64"
-        var size: Int { switch self { case .f32, .i32: return 4; case .f16: return 2; case .u8: return 1; case .i64: return 8 } }
-    }
-
     public struct Tensor: Equatable, Sendable {
-        public var dtype: DType
+        public var dtype: ElementType
         public var shape: [Int]
         public var bytes: [UInt8]
     }
@@ -26,37 +22,37 @@ public struct TensorBundle: Equatable, Sendable {
         precondition(shape.reduce(1, *) == values.count, "TensorBundle: \(name) shape \(shape) for \(values.count) values")
         var bytes = [UInt8](); bytes.reserveCapacity(values.count * 4)
         for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes.append(contentsOf: $0) } }
-        tensors[name] = Tensor(dtype: .f32, shape: shape, bytes: bytes)
+        tensors[name] = Tensor(dtype: .float32, shape: shape, bytes: bytes)
     }
 
     public mutating func set(_ name: String, _ values: [UInt8], shape: [Int]) {
         precondition(shape.reduce(1, *) == values.count, "TensorBundle: \(name) shape \(shape) for \(values.count) values")
-        tensors[name] = Tensor(dtype: .u8, shape: shape, bytes: values)
+        tensors[name] = Tensor(dtype: .uint8, shape: shape, bytes: values)
     }
 
     public mutating func set(_ name: String, _ values: [Int32], shape: [Int]) {
         precondition(shape.reduce(1, *) == values.count, "TensorBundle: \(name) shape \(shape) for \(values.count) values")
         var bytes = [UInt8](); bytes.reserveCapacity(values.count * 4)
         for v in values { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
-        tensors[name] = Tensor(dtype: .i32, shape: shape, bytes: bytes)
+        tensors[name] = Tensor(dtype: .int32, shape: shape, bytes: bytes)
     }
 
     public func floats(_ name: String) throws -> [Float] {
-        guard let t = tensors[name], t.dtype == .f32 else { throw TensorBundleError.missing(name, "F32") }
+        guard let t = tensors[name], t.dtype == .float32 else { throw TensorBundleError.missing(name, "F32") }
         return stride(from: 0, to: t.bytes.count, by: 4).map { i in
             Float(bitPattern: UInt32(t.bytes[i]) | UInt32(t.bytes[i + 1]) << 8 | UInt32(t.bytes[i + 2]) << 16 | UInt32(t.bytes[i + 3]) << 24)
         }
     }
 
     public func int32s(_ name: String) throws -> [Int32] {
-        guard let t = tensors[name], t.dtype == .i32 else { throw TensorBundleError.missing(name, "I32") }
+        guard let t = tensors[name], t.dtype == .int32 else { throw TensorBundleError.missing(name, "I32") }
         return stride(from: 0, to: t.bytes.count, by: 4).map { i in
             Int32(bitPattern: UInt32(t.bytes[i]) | UInt32(t.bytes[i + 1]) << 8 | UInt32(t.bytes[i + 2]) << 16 | UInt32(t.bytes[i + 3]) << 24)
         }
     }
 
     public func bytes(_ name: String) throws -> [UInt8] {
-        guard let t = tensors[name], t.dtype == .u8 else { throw TensorBundleError.missing(name, "U8") }
+        guard let t = tensors[name], t.dtype == .uint8 else { throw TensorBundleError.missing(name, "U8") }
         return t.bytes
     }
 
@@ -64,15 +60,13 @@ public struct TensorBundle: Equatable, Sendable {
 
     // MARK: - safetensors encoding
 
-    private struct Entry: Codable { var dtype: DType; var shape: [Int]; var data_offsets: [Int] }
-
     public func encoded() -> [UInt8] {
         var header: [String: Any] = [:]
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
             let t = tensors[name]!
-            header[name] = ["dtype": t.dtype.rawValue, "shape": t.shape, "data_offsets": [offset, offset + t.bytes.count]]
+            header[name] = ["dtype": t.dtype.safetensorsName, "shape": t.shape, "data_offsets": [offset, offset + t.bytes.count]]
             offset += t.bytes.count
         }
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -101,7 +95,7 @@ public struct TensorBundle: Equatable, Sendable {
                 continue
             }
             guard let entry = value as? [String: Any], let dtypeName = entry["dtype"] as? String,
-                  let dtype = DType(rawValue: dtypeName), let shape = entry["shape"] as? [Int],
+                  let dtype = ElementType(safetensorsName: dtypeName), let shape = entry["shape"] as? [Int],
                   let offsets = entry["data_offsets"] as? [Int], offsets.count == 2,
                   offsets[0] >= 0, offsets[0] <= offsets[1], base + offsets[1] <= data.count,
                   offsets[1] - offsets[0] == shape.reduce(1, *) * dtype.size else {
@@ -120,5 +114,26 @@ public enum TensorBundleError: Error, CustomStringConvertible {
         case .missing(let name, let type): return "tensor '\(name)' (\(type)) is missing"
         case .malformed(let what): return "malformed tensor bundle: \(what)"
         }
+    }
+}
+
+extension ElementType {
+    /// The type's safetensors dtype (`F32`, `U8`, `BOOL`, …).
+    var safetensorsName: String {
+        switch self {
+        case .bool: return "BOOL"
+        case .uint8: return "U8"
+        case .uint16: return "U16"
+        case .int32: return "I32"
+        case .int64: return "I64"
+        case .float16: return "F16"
+        case .float32: return "F32"
+        case .float64: return "F64"
+        }
+    }
+
+    init?(safetensorsName name: String) {
+        guard let type = ElementType.allCases.first(where: { $0.safetensorsName == name }) else { return nil }
+        self = type
     }
 }

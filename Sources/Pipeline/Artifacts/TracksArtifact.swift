@@ -1,20 +1,20 @@
 // The `tracks` artifact (format `tracks.v1+safetensors`), a tracker's labels for the clip's
 // queries in the order of `points`: `tracks` F32 [T, N, 2], `visible` U8 [T, N],
-// `confidence` F32 [T, N], `valid` U8 [T, N], and the tracker's provenance (teacher,
-// version, params, and the draw) as JSON in the bundle's metadata (`teacher`). The teacher
-// stage writes it as `tracks` (and `tracks.NAME`), the full tracker as `tracks.check`.
+// `confidence` F32 [T, N], `valid` U8 [T, N], and the tracker's provenance as JSON in the
+// bundle's metadata (`teacher`). The teacher stage writes it as `tracks` (and `tracks.NAME`)
+// with a TeacherProvenance, the full tracker as `tracks.check` with a CheckerProvenance.
 // Encoded and decoded here only.
 
 import Teachers
 
-public struct TracksArtifact {
-    public static let format = "tracks.v1+safetensors"
+public struct TracksArtifact<Provenance: Codable> {
+    public static var format: String { "tracks.v1+safetensors" }
 
     public var labels: TeacherTracks
-    /// The tracker's provenance, a JSON object.
-    public var provenance: String
+    /// Who made the labels: TeacherProvenance in `tracks`, CheckerProvenance in `tracks.check`.
+    public var provenance: Provenance
 
-    public init(labels: TeacherTracks, provenance: String) { self.labels = labels; self.provenance = provenance }
+    public init(labels: TeacherTracks, provenance: Provenance) { self.labels = labels; self.provenance = provenance }
 
     func bundle() -> TensorBundle {
         var bundle = TensorBundle()
@@ -23,13 +23,14 @@ public struct TracksArtifact {
         bundle.set("visible", labels.visible.map { $0 ? UInt8(1) : 0 }, shape: [t, n])
         bundle.set("confidence", labels.confidence, shape: [t, n])
         bundle.set("valid", labels.valid.map { $0 ? UInt8(1) : 0 }, shape: [t, n])
-        bundle.metadata = ["teacher": provenance]
+        bundle.metadata = ["teacher": ProvenanceJSON.text(provenance)]
         return bundle
     }
 
     public func encoded() -> [UInt8] { bundle().encoded() }
 
-    public init(decoding bytes: [UInt8]) throws { try self.init(TensorBundle(decoding: bytes), name: "tracks") }
+    /// Decodes the artifact `name` (for errors).
+    public init(decoding bytes: [UInt8], name: String = "tracks") throws { try self.init(TensorBundle(decoding: bytes), name: name) }
 
     init(_ bundle: TensorBundle, name: String) throws {
         guard let shape = bundle.shape("tracks"), shape.count == 3, shape[2] == 2 else {
@@ -45,6 +46,6 @@ public struct TracksArtifact {
             throw StageError.artifact(name: name, message: "visible, confidence and valid are not [T, N] = \(shape[0])×\(shape[1])")
         }
         self.labels = labels
-        provenance = bundle.metadata["teacher"] ?? "{}"
+        provenance = try ProvenanceJSON.decode(Provenance.self, from: bundle.metadata["teacher"], artifact: name)
     }
 }

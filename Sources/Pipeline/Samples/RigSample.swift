@@ -56,9 +56,11 @@ extension ShardsStage {
         columns["visibility_views"] = .array(MDSArray(uint8: visibilityViews, shape: [v, t, n]))
         if configuration.depth { columns["depth_views"] = .array(Self.depthViews(input.views, frames: t)) }
         try addMedia(input.views[0].rgb.map { _ in Self.sideBySide(input.views.map { $0.rgb ?? [] }) }, to: &columns, input: input, video: video)
-        let teacherJSON = rig.metadata["teacher"] ?? (try? TracksArtifact(decoding: try input.artifact("tracks")).provenance) ?? "{}"
-        columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON,
-                                         qualityJSON: rig.metadata["quality"] ?? "{}", extra: ["rig": try Self.rigMeta(input, source: source)]))
+        // The quality stage's `labels` carry the teacher's provenance; without that stage it is in `tracks`.
+        let teacher = try rig.teacher ?? TracksArtifact<TeacherProvenance>(decoding: try input.artifact("tracks")).provenance
+        var meta = self.meta(input, source: source, video: video, labels: labels, teacher: teacher, quality: rig.quality)
+        meta.rig = try Self.rigMeta(input, source: source)
+        columns["meta"] = .json(ProvenanceJSON.text(meta))
         return .sample(columns, tracks: n)
     }
 
@@ -98,20 +100,20 @@ extension ShardsStage {
         }
     }
 
-    static func rigMeta(_ input: StageInput, source: SourceRecord) throws -> [String: Any] {
+    static func rigMeta(_ input: StageInput, source: SourceRecord) throws -> SampleMeta.Rig {
         func nested(_ m: Matrix3) -> [[Double]] { [[m.rows.0.x, m.rows.0.y, m.rows.0.z], [m.rows.1.x, m.rows.1.y, m.rows.1.z], [m.rows.2.x, m.rows.2.y, m.rows.2.z]] }
         var unit = 0.001
-        let views: [[String: Any]] = try input.views.map { view in
+        let views: [SampleMeta.Rig.View] = try input.views.map { view in
             guard let cameras = view.cameras, let first = cameras.first else { throw StageError.inconsistent("view \(view.name) has no calibration") }
             var kSource = nested(first.K)
             if let text = view.record?.calibration, let calibration = try? JSONDecoder().decode(RigCalibration.self, from: Data(text.utf8)) {
                 kSource = nested(Matrix3(rowMajor: calibration.K))
                 unit = calibration.depthUnitMetres
             }
-            return ["name": view.name, "K": nested(first.K), "K_source": kSource,
-                    "extrinsics_w2c": cameras.map { c in (0..<3).map { r in Array(c.extrinsicsRowMajor[(4 * r)..<(4 * r + 4)]) } },
-                    "has_depth": view.record?.depth != nil]
+            return .init(name: view.name, K: nested(first.K), KSource: kSource,
+                         extrinsicsW2C: cameras.map { c in (0..<3).map { r in Array(c.extrinsicsRowMajor[(4 * r)..<(4 * r + 4)]) } },
+                         hasDepth: view.record?.depth != nil)
         }
-        return ["uri": source.uri, "fps": input.video?.frameRate ?? 0, "views": views, "depth_unit_m": unit]
+        return SampleMeta.Rig(uri: source.uri, fps: input.video?.frameRate ?? 0, views: views, depthUnitM: unit)
     }
 }

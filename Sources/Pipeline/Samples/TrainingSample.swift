@@ -5,6 +5,7 @@
 // schema's invariants (finite values, no label where `valid` is 0, the track passing
 // through its query); `check` verifies them on a sample read back.
 
+import ArrayFiles
 import Foundation
 import PipelineDefinition
 import Shards
@@ -78,7 +79,7 @@ public struct TrainingSample {
 
     /// Checks a decoded sample against the schema; throws with the first violation.
     public static func check(_ sample: [String: MDSValue]) throws -> Summary {
-        func array(_ name: String, _ dtype: MDSDType) throws -> MDSArray {
+        func array(_ name: String, _ dtype: ElementType) throws -> MDSArray {
             guard case .array(let a)? = sample[name], a.dtype == dtype else { throw MDSFormatError.value("\(name) is missing or not \(dtype.rawValue)") }
             return a
         }
@@ -107,12 +108,14 @@ public struct TrainingSample {
                 throw MDSFormatError.value("query \(p): the track does not pass through it visibly")
             }
         }
-        guard case .json(let text)? = sample["meta"], let clipId = jsonObject(text)["clip_id"] as? String else {
+        // The sample may be anybody's: its meta is read as a JSON object, not as SampleMeta.
+        guard case .json(let text)? = sample["meta"], let meta = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+              let clipId = meta["clip_id"] as? String else {
             throw MDSFormatError.value("meta is missing or has no clip_id")
         }
-        let storedObject = jsonObject(text)["stored"] as? [String: Any]
+        let storedObject = meta["stored"] as? [String: Any]
         let stored = (storedObject?["width"] as? Int).flatMap { w in (storedObject?["height"] as? Int).map { (width: w, height: $0) } }
-        let views = try checkRig(sample, meta: jsonObject(text), frames: t, points: n)
+        let views = try checkRig(sample, meta: meta, frames: t, points: n)
         var media: [UInt8]? = nil
         if case .bytes(let mp4)? = sample["video_mp4"] { media = mp4 }
         if case .array(let frames)? = sample["frames"] {

@@ -27,16 +27,15 @@ public struct FullTrackerStage: Stage {
     public func run(_ input: StageInput) throws -> StageOutcome {
         let points = try PointsArtifact(decoding: try input.artifact(PointsArtifact.name))
         let queries = points.teacherQueries
-        let teacher = try TracksArtifact(decoding: try input.artifact("tracks"))
-        let drawn = jsonObject(teacher.provenance)["teacher"] as? String ?? ""
+        let teacher = try TracksArtifact<TeacherProvenance>(decoding: try input.artifact("tracks"))
+        let drawn = teacher.provenance.teacher
         let name = configuration.checker(for: drawn)
         guard let tracker = NativeTeachers.make(name, flowScale: configuration.flowScale) else { throw StageError.configuration(key: "full_tracker.tracker", message: "no native teacher '\(name)'") }
         if input.isRig { return try runRig(input, queries: queries, queryViews: points.views, teacherLabels: teacher.labels, tracker: tracker, drawn: drawn) }
         let labels = try tracker.track(TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: nil), queries: queries)
-        let object: [String: Any] = ["teacher": tracker.name, "version": tracker.version, "params": tracker.parameters, "checks": drawn]
-        let metadata = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-        return .done([ArtifactPayload(name: "tracks.check", format: TracksArtifact.format,
-                                      bytes: TracksArtifact(labels: labels, provenance: metadata).encoded(), metadata: metadata)])
+        let provenance = CheckerProvenance(teacher: tracker.name, version: tracker.version, params: tracker.parameters, checks: drawn)
+        return .done([ArtifactPayload(name: "tracks.check", format: TracksArtifact<CheckerProvenance>.format,
+                                      bytes: TracksArtifact(labels: labels, provenance: provenance).encoded(), metadata: ProvenanceJSON.text(provenance))])
     }
 
     private func runRig(_ input: StageInput, queries: [TeacherQuery], queryViews: [Int], teacherLabels: TeacherTracks,
@@ -45,10 +44,9 @@ public struct FullTrackerStage: Stage {
                                   teacher: NativeTeachers.make(drawn))
         let tracks = try pass.run(views: input.views, clipId: "clip-\(input.clip.id ?? 0)", queries: queries, queryViews: queryViews,
                                   teacherLabels: teacherLabels)
-        let object: [String: Any] = ["teacher": tracker.name, "version": tracker.version, "params": tracker.parameters, "checks": drawn,
-                                     "views": input.views.map(\.name), "with_depth": input.views.filter { $0.depth != nil }.map(\.name)]
-        let metadata = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-        let labels = RigLabels(tracks: tracks, queryView: queryViews, metadata: ["tracker": metadata])
-        return .done([ArtifactPayload(name: "tracks3d", format: RigLabels.format, bytes: labels.encoded(), metadata: metadata)])
+        let provenance = CheckerProvenance(teacher: tracker.name, version: tracker.version, params: tracker.parameters, checks: drawn,
+                                           views: input.views.map(\.name), withDepth: input.views.filter { $0.depth != nil }.map(\.name))
+        let labels = RigLabels(tracks: tracks, queryView: queryViews, tracker: provenance)
+        return .done([ArtifactPayload(name: "tracks3d", format: RigLabels.format, bytes: labels.encoded(), metadata: ProvenanceJSON.text(provenance))])
     }
 }

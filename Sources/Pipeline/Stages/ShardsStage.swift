@@ -1,7 +1,7 @@
 // `shards`: turns a labelled clip into a training sample (TrainingSample: the labels of
 // the `labels` artifact when the pipeline filters them (`quality`), else the teacher's
 // `tracks`, for the queries of `points`, the clip as an H.264 MP4 or as raw
-// frames, and its provenance in `meta`) for the worker's open shard. A rig clip's sample
+// frames, and its provenance in `meta`, SampleMeta) for the worker's open shard. A rig clip's sample
 // (RigSample) adds its 3D labels, every view side by side in the media, and `meta.rig`. The stage only
 // builds the sample; the worker's ShardSink appends it to the current MDS shard and the
 // clip's task ends done when that shard is sealed (ManifestDatabase.sealShard).
@@ -40,23 +40,22 @@ public struct ShardsStage: Stage {
         if let bytes = filtered ? input.artifacts["labels"] : input.artifacts["tracks3d"], RigLabels.holds3D(bytes) {
             return try rigSample(input, labels: try RigLabels(decoding: bytes), queries: queries, source: source, video: video)
         }
-        let labels: TeacherTracks, teacherJSON: String
-        var qualityJSON = "{}"
+        let labels: TeacherTracks, teacher: TeacherProvenance
+        var quality: QualityProvenance?
         if filtered {
             let labelled = try LabelsArtifact(decoding: try input.artifact(LabelsArtifact.name))
-            (labels, teacherJSON, qualityJSON) = (labelled.labels, labelled.provenance, labelled.quality)
+            (labels, teacher, quality) = (labelled.labels, labelled.provenance, labelled.quality)
             queries = labelled.kept.map { queries[$0] }
         } else {
-            let tracks = try TracksArtifact(decoding: try input.artifact("tracks"))
-            (labels, teacherJSON) = (tracks.labels, tracks.provenance)
+            let tracks = try TracksArtifact<TeacherProvenance>(decoding: try input.artifact("tracks"))
+            (labels, teacher) = (tracks.labels, tracks.provenance)
         }
         guard labels.points == queries.count, labels.frames == input.grey.count, labels.points > 0 else {
             throw StageError.inconsistent("clip \(input.clip.id ?? 0): \(labels.points) tracks over \(labels.frames) frames for \(queries.count) queries and \(input.grey.count) frames")
         }
         var columns = TrainingSample.labelColumns(labels, queries: queries)
         try addMedia(input.rgb, to: &columns, input: input, video: video)
-        columns["meta"] = .json(try meta(input, source: source, video: video, labels: labels, teacherJSON: teacherJSON,
-                                         qualityJSON: qualityJSON, extra: [:]))
+        columns["meta"] = .json(ProvenanceJSON.text(meta(input, source: source, video: video, labels: labels, teacher: teacher, quality: quality)))
         return .sample(columns, tracks: labels.points)
     }
 
@@ -84,32 +83,25 @@ public struct ShardsStage: Stage {
         "\(sourceSha256.prefix(16))/\(clipIndex)"
     }
 
+    /// The sample's `meta` (SampleMeta), without `rig`.
     func meta(_ input: StageInput, source: SourceRecord, video: VideoRecord, labels: TeacherTracks,
-              teacherJSON: String, qualityJSON: String, extra: [String: Any]) throws -> String {
+              teacher: TeacherProvenance, quality: QualityProvenance?) -> SampleMeta {
         let clip = input.clip
         let frameIndices = (try? JSONDecoder().decode([Int].self, from: Data(clip.frameIndices.utf8))) ?? []
-        let teacher = jsonObject(teacherJSON)
         let cells = labels.frames * labels.points
         let labelled = labels.valid.filter { $0 }.count
         let visible = zip(labels.valid, labels.visible).filter { $0 && $1 }.count
-        var quality = jsonObject(qualityJSON)["quality"] as? [String: Any] ?? [:]
-        quality["labels"] = ["points": labels.points, "labelled_fraction": cells > 0 ? Double(labelled) / Double(cells) : 0,
-                             "visible_fraction": cells > 0 ? Double(visible) / Double(cells) : 0]
-        var object: [String: Any] = [
-            "clip_id": Self.clipName(sourceSha256: source.sha256 ?? video.sha256, clipIndex: clip.clipIndex),
-            "video": ["uri": source.uri, "sha256": source.sha256 ?? video.sha256, "width": video.width, "height": video.height,
-                      "fps": video.frameRate],
-            "clip": ["frame_indices": frameIndices, "frame_step": clip.frameStep, "index": clip.clipIndex],
-            "transform": ["scale_x": clip.scaleX, "scale_y": clip.scaleY, "offset_x": clip.offsetX, "offset_y": clip.offsetY],
-            "stored": ["width": clip.storedWidth, "height": clip.storedHeight],
-            "teacher": ["name": teacher["teacher"] ?? "unknown", "version": teacher["version"] ?? "", "params": teacher["params"] ?? [:],
-                        "draw": teacher["draw"] ?? [:]],
-            "seed": seed,
-            "quality": quality,
-            "engine": ["version": EngineVersion.string, "pipeline_sha256": pipelineSha256],
-        ]
-        object.merge(extra) { _, new in new }
-        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        let counts = SampleMeta.Quality.Labels(points: labels.points, labelledFraction: cells > 0 ? Double(labelled) / Double(cells) : 0,
+                                               visibleFraction: cells > 0 ? Double(visible) / Double(cells) : 0)
+        let sha256 = source.sha256 ?? video.sha256
+        return SampleMeta(
+            clipId: Self.clipName(sourceSha256: sha256, clipIndex: clip.clipIndex),
+            video: .init(uri: source.uri, sha256: sha256, width: video.width, height: video.height, fps: video.frameRate),
+            clip: .init(frameIndices: frameIndices, frameStep: clip.frameStep, index: clip.clipIndex),
+            transform: .init(scaleX: clip.scaleX, scaleY: clip.scaleY, offsetX: clip.offsetX, offsetY: clip.offsetY),
+            stored: .init(width: clip.storedWidth, height: clip.storedHeight),
+            teacher: .init(teacher), seed: seed, quality: .init(statistics: quality?.quality, labels: counts),
+            engine: .init(version: EngineVersion.string, pipelineSha256: pipelineSha256))
     }
 }
 

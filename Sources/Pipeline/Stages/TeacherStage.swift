@@ -3,8 +3,7 @@
 // same teacher and reproduces every label. Stores `tracks` (format
 // `tracks.v1+safetensors`: `tracks` F32 [T, N, 2], `visible` U8 [T, N], `confidence`
 // F32 [T, N], `valid` U8 [T, N], queries in the order of `points`), with the draw in the
-// artifact's manifest metadata and in the bundle's own metadata (teacher, version,
-// params as JSON). A rig's queries are tracked in their own views (ViewwiseTracking). With `choose: all` every teacher runs and each one's labels are also
+// artifact's manifest metadata and in the bundle's own metadata (TeacherProvenance). A rig's queries are tracked in their own views (ViewwiseTracking). With `choose: all` every teacher runs and each one's labels are also
 // stored as `tracks.<name>`, for analysis and for the quality stage's cross-checks.
 
 import Foundation
@@ -35,24 +34,19 @@ public struct TeacherStage: Stage {
         for (index, teacher) in teachers.enumerated() where ensemble.choose == .all || index == drawn {
             let labels = try ViewwiseTracking.track(teacher, views: input.views, clipId: "clip-\(input.clip.id ?? 0)",
                                                     queries: queries, queryViews: queryViews)
-            let metadata = Self.metadata(teacher, ensemble: ensemble)
-            let bytes = TracksArtifact(labels: labels, provenance: metadata).encoded()
-            if index == drawn { artifacts.append(ArtifactPayload(name: "tracks", format: TracksArtifact.format, bytes: bytes, metadata: metadata)) }
+            let provenance = Self.provenance(teacher, ensemble: ensemble)
+            let bytes = TracksArtifact(labels: labels, provenance: provenance).encoded(), metadata = ProvenanceJSON.text(provenance)
+            if index == drawn { artifacts.append(ArtifactPayload(name: "tracks", format: TracksArtifact<TeacherProvenance>.format, bytes: bytes, metadata: metadata)) }
             if ensemble.choose == .all {
-                artifacts.append(ArtifactPayload(name: "tracks.\(teacher.name)", format: TracksArtifact.format, bytes: bytes, metadata: metadata))
+                artifacts.append(ArtifactPayload(name: "tracks.\(teacher.name)", format: TracksArtifact<TeacherProvenance>.format, bytes: bytes, metadata: metadata))
             }
         }
         return .done(artifacts)
     }
 
-    /// {"teacher", "version", "params", "draw": {"choose", "ensemble", "weights"}} as JSON.
-    static func metadata(_ teacher: Teacher, ensemble: TeacherEnsemble) -> String {
-        let object: [String: Any] = [
-            "teacher": teacher.name, "version": teacher.version, "params": teacher.parameters,
-            "draw": ["choose": ensemble.choose.rawValue, "ensemble": ensemble.members.map(\.name), "weights": ensemble.members.map(\.weight)],
-        ]
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
+    static func provenance(_ teacher: Teacher, ensemble: TeacherEnsemble) -> TeacherProvenance {
+        TeacherProvenance(teacher: teacher.name, version: teacher.version, params: teacher.parameters,
+                          draw: .init(choose: ensemble.choose.rawValue, ensemble: ensemble.members.map(\.name), weights: ensemble.members.map(\.weight)))
     }
 
 }

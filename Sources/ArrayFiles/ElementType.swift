@@ -1,0 +1,20 @@
+// The element type of a dense little-endian array, one enum for every array format the
+// engine reads or writes: NumPy's .npy/.npz (NumPyArray), MDS shard columns (Shards'
+// MDSArray) and the safetensors bundles of manifest artifacts (Pipeline's TensorBundle).
+// The raw value is NumPy's and mosaicml-streaming's name (`float32`); each format spells
+// the types it carries in its own file (`<f4` for NumPy, `F32` for safetensors) and refuses
+// the others.
+
+public enum ElementType: String, Sendable, CaseIterable {
+    case bool, uint8, uint16, int32, int64, float16, float32, float64
+
+    /// Bytes per element.
+    public var size: Int {
+        switch self {
+        case .bool, .uint8: return 1
+        case .uint16, .float16: return 2
+        case .int32, .float32: return 4
+        case .int64, .float64: return 8
+        }
+    }
+}
