@@ -5,7 +5,8 @@
 // `view` I32 [N] (the view each query is in: 0 for a video). A rig's queries are selected in
 // every view (`views: all`, the default; `count` is split evenly between them) or in one
 // named reference view. A clip with fewer than `min_points` trackable points is skipped
-// ('too-few-trackable-points').
+// ('too-few-trackable-points'). A video's queries go first to what moves apart from the
+// scene (`moving_min_distance`); a rig's do not.
 
 import Features
 import Foundation
@@ -31,6 +32,11 @@ public struct PointsStage: Stage {
         }
         var selection = configuration.selection
         selection.count = (selection.count + chosen.count - 1) / chosen.count
+        // A rig's queries are spread over its views as before, not taken first on what
+        // moves: its 3D labels need points that other views find again, and without depth
+        // a moving object's points rarely are (a four-view test rig kept 5 tracks with the
+        // preference, 128 without; RigPipelineTests).
+        if input.views.count > 1 { selection.movingMinDistance = 0 }
         let selector = QuerySelector(configuration: selection)
         var queries: [Query] = [], views: [Int] = []
         for v in chosen {
