@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 case "$1" in
   pipeline)
     sed -e 's/^  length: 48 .*/  length: 16/' -e 's/^  min_length: 24 .*/  min_length: 12/' \
-        -e 's/^  max_side: 512 .*/  max_side: 160/' -e 's/^  count: 1024 .*/  count: 48/' \
+        -e 's/^  max_side: 512 .*/  max_side: 160/' -e 's/^  count: 2048 .*/  count: 48/' \
         -e 's/^  min_points: 32 .*/  min_points: 8/' \
         -e "s/^  min_tracks: 16 .*/  min_tracks: 2/" \
         -e 's/^  size_limit: 67108864 .*/  size_limit: 4096/' "$here/../Pipelines/default.yaml" > "$2"

@@ -33,7 +33,7 @@ final class QuerySelectionTests: XCTestCase {
         XCTAssertEqual(Set(a.map(\.t)).count, 8, "8 frames")
         var short = SeededGenerator(seed: 7)
         XCTAssertEqual(selector.queryFrames(length: 16, random: &short), [0, 1, 2, 3], "all 4 of a short clip's first quarter")
-        XCTAssertGreaterThanOrEqual(minDistanceWithinFrames(a), 6)
+        XCTAssertGreaterThanOrEqual(minDistanceWithinFrames(a), configuration.minDistance)
         for q in a {
             XCTAssertTrue(q.x >= 10 && q.y >= 10 && q.x <= 181 && q.y <= 133, "border")
             let score = StructureTensor.minEigenvalue(frames[q.t], x: q.x, y: q.y, radius: 10)

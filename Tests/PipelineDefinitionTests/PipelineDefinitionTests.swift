@@ -41,14 +41,14 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertEqual(p.clips.geometry(width: 640, height: 480).width, 256)
     }
 
-    /// Pipelines/yield.yaml: the default pipeline with more queries packed closer, nothing else.
-    func testTheYieldPresetChangesOnlyTheQueryBudget() throws {
+    /// Pipelines/moving.yaml: the default pipeline with fewer queries spread farther, nothing else.
+    func testTheMovingPresetChangesOnlyTheQueryBudget() throws {
         let path = #filePath.replacingOccurrences(of: "Tests/PipelineDefinitionTests/PipelineDefinitionTests.swift",
-                                                  with: "Pipelines/yield.yaml")
+                                                  with: "Pipelines/moving.yaml")
         let preset = try PipelineDefinition.parse(try String(contentsOfFile: path, encoding: .utf8))
         var expected = PipelineDefinition().points
-        expected.selection.count = 2048
-        expected.selection.minDistance = 4
+        expected.selection.count = 1024
+        expected.selection.minDistance = 6
         XCTAssertEqual(preset.points, expected)
         XCTAssertEqual(preset.quality, PipelineDefinition().quality)
         XCTAssertEqual(preset.teachers, PipelineDefinition().teachers)

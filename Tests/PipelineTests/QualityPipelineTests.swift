@@ -32,7 +32,7 @@ final class QualityPipelineTests: XCTestCase {
         var text = try String(contentsOfFile: #filePath.replacingOccurrences(of: "Tests/PipelineTests/QualityPipelineTests.swift",
                                                                            with: "Pipelines/default.yaml"), encoding: .utf8)
         text = text.replacingOccurrences(of: "  length: 48 ", with: "  length: 32 ")
-            .replacingOccurrences(of: "  count: 1024 ", with: "  count: 160 ")
+            .replacingOccurrences(of: "  count: 2048 ", with: "  count: 160 ")
         let definition = try PipelineDefinition.parse(text)
         XCTAssertEqual(definition.clips.length, 32, "the edit matched default.yaml's clips.length line")
         XCTAssertEqual(definition.points.selection.count, 160, "the edit matched default.yaml's points.count line")

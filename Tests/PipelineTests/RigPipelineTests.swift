@@ -25,7 +25,7 @@ final class RigPipelineTests: XCTestCase {
                                                                            with: "Pipelines/default.yaml"), encoding: .utf8)
         let definition = try PipelineDefinition.parse(text.replacingOccurrences(of: "  length: 48 ", with: "  length: 16 ")
             .replacingOccurrences(of: "  min_length: 24 ", with: "  min_length: 8 ")
-            .replacingOccurrences(of: "  count: 1024 ", with: "  count: \(count) "))
+            .replacingOccurrences(of: "  count: 2048 ", with: "  count: \(count) "))
         // The edits matched default.yaml's lines (a changed default would otherwise slip through).
         XCTAssertEqual(definition.clips.length, 16, "default.yaml's clips.length line changed")
         XCTAssertEqual(definition.clips.minLength, 8, "default.yaml's clips.min_length line changed")
