@@ -9,8 +9,8 @@
 //     may have run the partition since, and removed or replaced them); otherwise it is
 //     set aside (renamed *.stale-TIME) and the copy restored.
 // Then the partition's shard directory is made to agree with the chosen manifest: shard
-// files it does not list (sealed after the copy was made, on a node that died) and every
-// temporary file are removed, and index.json rewritten. The clips of removed shards are
+// files it does not list (sealed after the copy was made, on a node that died) and our
+// temporary files are removed, and index.json rewritten. The clips of removed shards are
 // pending in the chosen manifest, so they are labelled again, once: nothing sealed in a
 // shard the manifest lists is lost, and nothing is in two shards. What is read and removed
 // is confined to the partition's own directory and our own file names (OutputConfinement).
