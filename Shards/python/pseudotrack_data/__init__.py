@@ -13,7 +13,7 @@ from .mds import (DECODABLE_ENCODINGS, FileInfo, ShardChecksumError, ShardDatase
 from .rig import camera_points, depth_views, is_rig, project, rig_cameras, rig_view, view_count
 from .schema import (LABEL_COLUMNS, MEDIA_COLUMNS, RIG_COLUMNS, RIG_DEPTH_COLUMNS, SCHEMA_COLUMNS, check_dataset,
                      check_sample, media_mode)
-from .training import TRAINING_FIELDS, collate_training, training_sample
+from .training import TRAINING_FIELDS, collate_training, padded_sample, training_sample
 from .video import decode_mp4, sample_frames, sample_views, split_views
 
 __version__ = "0.2.0"
@@ -23,7 +23,7 @@ __all__ = [
     "SCHEMA_COLUMNS", "ShardChecksumError", "ShardDataset", "ShardFormatError", "ShardInfo", "TAPVID_CONVENTIONS",
     "TRAINING_FIELDS", "camera_points", "check_dataset", "check_sample", "collate_cotracker", "collate_training",
     "cotracker_views", "decode_column", "decode_mp4", "depth_views", "encode_jpeg", "export_cotracker_kubric",
-    "export_mvtracker", "export_tapvid", "export_tapvid3d", "is_rig", "media_mode", "open_shards", "project",
-    "rig_cameras", "rig_view", "sample_frames", "sample_views", "split_views", "to_cotracker", "training_sample",
-    "view_count", "write_png",
+    "export_mvtracker", "export_tapvid", "export_tapvid3d", "is_rig", "media_mode", "open_shards", "padded_sample",
+    "project", "rig_cameras", "rig_view", "sample_frames", "sample_views", "split_views", "to_cotracker",
+    "training_sample", "view_count", "write_png",
 ]

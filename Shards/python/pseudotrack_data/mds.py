@@ -22,6 +22,8 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Seque
 
 import numpy as np
 
+from .shard_copies import ShardCopies
+
 __all__ = [
     "DECODABLE_ENCODINGS", "FileInfo", "ShardChecksumError", "ShardDataset", "ShardFormatError",
     "ShardInfo", "decode_column", "open_shards", "parse_raw_shard",
@@ -343,7 +345,8 @@ class ShardDataset(Sequence):
     mosaicml-streaming does: a compressed shard is decompressed once, when first
     needed, into ``cache_dir`` (kept for later runs and shared by worker processes;
     default: a directory under the system's temporary directory named after the shard
-    directory), or read where it is when the uncompressed file lies beside the
+    directory; at most ``cache_limit`` bytes of copies there, least recently used removed
+    first, see ``shard_copies``), or read where it is when the uncompressed file lies beside the
     compressed one. Sizes and the offset table are always checked; SHA-1 and the other
     hashes of index.json only with ``verify=True`` (once per file and process) or by
     ``verify()``. A map-style dataset that torch's DataLoader accepts as it is, with any
@@ -351,7 +354,8 @@ class ShardDataset(Sequence):
     """
 
     def __init__(self, root: Union[str, os.PathLike], *, verify: bool = False,
-                 cache_dir: Optional[Union[str, os.PathLike]] = None, allow_unsafe_types: bool = False):
+                 cache_dir: Optional[Union[str, os.PathLike]] = None, cache_limit: Optional[int] = None,
+                 allow_unsafe_types: bool = False):
         self.root = os.fspath(root)
         self.verify_hashes = verify
         self.allow_unsafe_types = allow_unsafe_types
@@ -378,10 +382,13 @@ class ShardDataset(Sequence):
             self._decoders.append([_decoder(e, allow_unsafe_types) for e in info.column_encodings])
             first += info.samples
         self._starts = np.array([s.first for s in self.shards] + [first], np.int64)
-        if cache_dir is None:
+        if cache_dir is None:  # one bound over the copies of every dataset read with the default
             key = hashlib.sha1(os.path.realpath(self.root).encode() + b"\0" + index_bytes).hexdigest()[:16]
-            cache_dir = os.path.join(tempfile.gettempdir(), f"pseudotrack_data-{_user()}", key)
-        self.cache_dir = os.fspath(cache_dir)
+            bounded = os.path.join(tempfile.gettempdir(), f"pseudotrack_data-{_user()}")
+            self.copies = ShardCopies(os.path.join(bounded, key), bounded=bounded, limit=cache_limit)
+        else:
+            self.copies = ShardCopies(os.fspath(cache_dir), limit=cache_limit)
+        self.cache_dir = self.copies.directory
         self._open: Dict[int, _OpenShard] = {}
         self._pid = os.getpid()
         self._lock = threading.Lock()
@@ -502,19 +509,10 @@ class ShardDataset(Sequence):
         if os.path.isabs(info.raw_data.basename) or any(p in ("", ".", "..") for p in parts):
             raise ShardFormatError(f"index.json shard {k}: raw_data basename {info.raw_data.basename!r} is not a "
                                    "relative path inside the directory")
-        cached = os.path.join(self.cache_dir, *parts)
-        try:
-            if os.path.getsize(cached) == info.raw_data.bytes:
-                return cached
-        except OSError:
-            pass
-        raw = self._decompressed(k, self.verify_hashes)
-        os.makedirs(os.path.dirname(cached), exist_ok=True)  # merged datasets name part-NNNNN/shard...
-        tmp = f"{cached}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(raw)
-        os.replace(tmp, cached)  # atomic: another worker may be writing the same copy
-        return cached
+        cached = self.copies.find(parts, info.raw_data.bytes)
+        if cached is not None:
+            return cached
+        return self.copies.store(parts, self._decompressed(k, self.verify_hashes))
 
     def _shard(self, k: int) -> "_OpenShard":
         if self._pid != os.getpid():  # a forked worker: its own descriptors
@@ -525,7 +523,13 @@ class ShardDataset(Sequence):
                 shard = self._open.get(k)
                 if shard is None:
                     path = self.shard_path(k)
-                    shard = _OpenShard(path, self.shards[k], self.verify_hashes)
+                    try:
+                        shard = _OpenShard(path, self.shards[k], self.verify_hashes)
+                    except ShardFormatError:
+                        if os.path.exists(path):
+                            raise
+                        # another reader removed the copy just now (shard_copies' bound): write it again
+                        shard = _OpenShard(self.shard_path(k), self.shards[k], self.verify_hashes)
                     self._open[k] = shard
         return shard
 
@@ -601,7 +605,8 @@ class ShardDataset(Sequence):
 
 
 def open_shards(root: Union[str, os.PathLike], *, verify: bool = False,
-                cache_dir: Optional[Union[str, os.PathLike]] = None,
+                cache_dir: Optional[Union[str, os.PathLike]] = None, cache_limit: Optional[int] = None,
                 allow_unsafe_types: bool = False) -> ShardDataset:
     """Open an MDS directory (one holding index.json) for reading; see ShardDataset."""
-    return ShardDataset(root, verify=verify, cache_dir=cache_dir, allow_unsafe_types=allow_unsafe_types)
+    return ShardDataset(root, verify=verify, cache_dir=cache_dir, cache_limit=cache_limit,
+                        allow_unsafe_types=allow_unsafe_types)

@@ -1,18 +1,23 @@
-"""CoTracker training samples of a fixed size from the shards: exactly ``sequence_len``
-frames and ``traj_per_sample`` tracks per sample, as co-tracker's training step
-(``train_on_real_data.py`` forward_batch, ``sequence_len`` 80 and ``traj_per_sample`` 384
-in CoTracker3's recipe) takes them, so that any batch size stacks. numpy only; the torch
-Dataset over it is ``pseudotrack_data.torch_training``.
+"""CoTracker training samples from the shards, drawn as co-tracker's real-data loader
+draws its clips (``cotracker/datasets/real_dataset.py``, RealDataset @ 82e02e8, which
+``train_on_real_data.py`` uses: ``sequence_len`` 80 and ``traj_per_sample`` 384 in
+CoTracker3's recipe), with exactly ``traj_per_sample`` tracks per sample. numpy only; the
+torch Dataset over it is ``pseudotrack_data.torch_training``.
 
 What a sample is made of, in order:
 
 1. The clip's CoTracker fields (``to_cotracker``); for a rig clip, one view with points
    queried in it, drawn at random.
-2. A window of ``sequence_len`` frames at a random start. A shorter clip keeps all its
-   frames and is padded at the end with its last frame, where no track has a label.
-3. With ``crop_size`` (H, W): a crop of that size at a random place (CoTracker's
-   RealDataset crop); a label that leaves the crop is not visible there (as co-tracker's
-   Kubric loader marks it). A frame smaller than the crop is an error.
+2. Its length T: ``sequence_len``, or with ``random_seq_len`` a length drawn from
+   ``sequence_len // 2`` … ``sequence_len - 1`` (RealDataset's ``random_seq_len``, which
+   the recipe sets for the offline model). Then a window of T frames at a random start.
+   A shorter clip keeps all its frames and is padded at the end with its last frame,
+   where no track has a label.
+3. With ``crop_size`` (H, W): RealDataset's crop, at the stored scale. Its top-left corner
+   is drawn from 0 … H' − H − 1 (0 … W' − W − 1) of a stored frame of H' × W'; a side not
+   longer than the crop is kept whole, so a frame smaller than the crop stays smaller, as
+   there. A label that leaves the crop is not visible there (as co-tracker's Kubric loader
+   marks it).
 4. A query per track inside the window: its own query when its frame is in the window and
    the point is visible there, else its first visible labelled frame in the window; a
    track with none cannot be queried and is left out.
@@ -20,6 +25,11 @@ What a sample is made of, in order:
    ones (or, with none, points at the frame centre) fill the rest with ``valid`` False and
    ``visibility`` False everywhere: they supervise nothing in CoTracker's losses, which
    average over ``valid``.
+
+Samples of different T, H or W (a random length, frames smaller than the crop) are
+stacked by ``collate_training`` after padding each to the batch's largest: frames after a
+sample's end repeat its last frame and carry no label, pixels beyond its width or height
+are black. A batch of one, the recipe's, is never padded.
 """
 
 from __future__ import annotations
@@ -31,7 +41,7 @@ import numpy as np
 from .cotracker import to_cotracker
 from .rig import is_rig
 
-__all__ = ["TRAINING_FIELDS", "collate_training", "training_sample"]
+__all__ = ["TRAINING_FIELDS", "collate_training", "padded_sample", "training_sample"]
 
 #: The array fields of a training sample, with their layout (batch axis first once collated).
 TRAINING_FIELDS = {
@@ -45,14 +55,17 @@ TRAINING_FIELDS = {
 
 def training_sample(sample: Mapping[str, Any], *, traj_per_sample: int, sequence_len: int,
                     rng: np.random.Generator, crop_size: Optional[Tuple[int, int]] = None,
-                    frames: Optional[np.ndarray] = None) -> Dict[str, Any]:
-    """One fixed-size CoTracker training sample of a decoded shard sample (see the module
-    doc): the fields of ``TRAINING_FIELDS`` with T = ``sequence_len``, N =
-    ``traj_per_sample`` and (H, W) = ``crop_size`` when given, all numpy; ``seq_name``
-    (str); ``labelled_tracks`` (int): how many of the N are the clip's tracks rather than
-    padding (0: the sample supervises nothing, CoTracker's ``gotit`` False)."""
+                    random_seq_len: bool = False, frames: Optional[np.ndarray] = None) -> Dict[str, Any]:
+    """One CoTracker training sample of a decoded shard sample (see the module doc): the
+    fields of ``TRAINING_FIELDS`` with N = ``traj_per_sample``, T = ``sequence_len`` (with
+    ``random_seq_len``: drawn from ``sequence_len // 2`` … ``sequence_len - 1``) and (H, W)
+    = ``crop_size`` where the stored frame is larger, all numpy; ``seq_name`` (str);
+    ``labelled_tracks`` (int): how many of the N are the clip's tracks rather than padding
+    (0: the sample supervises nothing, CoTracker's ``gotit`` False)."""
     if traj_per_sample < 1 or sequence_len < 1:
         raise ValueError(f"traj_per_sample ({traj_per_sample}) and sequence_len ({sequence_len}) must be positive")
+    if random_seq_len:  # RealDataset: np.random.randint(int(seq_len / 2), seq_len)
+        sequence_len = int(rng.integers(max(1, sequence_len // 2), max(2, sequence_len)))
     view = None
     if is_rig(sample):
         queried = np.unique(np.asarray(sample["query_view"]))
@@ -80,14 +93,14 @@ def training_sample(sample: Mapping[str, Any], *, traj_per_sample: int, sequence
     visible = visible[frames_idx] & labelled[:, None]
     valid = valid[frames_idx] & labelled[:, None]
 
-    # 3. the crop
+    # 3. the crop, RealDataset's: y0 = 0 if ch >= H else randint(0, H - ch), likewise x0
     if crop_size is not None:
         ch, cw = int(crop_size[0]), int(crop_size[1])
-        if height < ch or width < cw:
-            raise ValueError(f"{fields['seq_name'] or 'the clip'}: frames of {height}x{width} are smaller than the "
-                             f"crop {ch}x{cw}; write the shards at that size (Pipelines/cotracker3.yaml)")
-        y0 = int(rng.integers(0, height - ch + 1))
-        x0 = int(rng.integers(0, width - cw + 1))
+        if ch < 1 or cw < 1:
+            raise ValueError(f"crop_size {crop_size} must be positive")
+        y0 = 0 if ch >= height else int(rng.integers(0, height - ch))
+        x0 = 0 if cw >= width else int(rng.integers(0, width - cw))
+        ch, cw = min(ch, height), min(cw, width)
         video = video[:, :, y0:y0 + ch, x0:x0 + cw]
         tracks -= np.array([x0, y0], np.float32)
         inside = ((tracks[..., 0] >= -0.5) & (tracks[..., 0] <= cw - 0.5)
@@ -134,20 +147,44 @@ def training_sample(sample: Mapping[str, Any], *, traj_per_sample: int, sequence
     }
 
 
+def padded_sample(item: Mapping[str, Any], frames: int, height: int, width: int) -> Dict[str, Any]:
+    """``item``'s fields of ``TRAINING_FIELDS`` padded to ``frames`` × ``height`` ×
+    ``width`` (none of them smaller than the item's): the added frames repeat its last
+    frame and last positions, with ``visibility`` and ``valid`` False; the added pixels are
+    black. Labels and queries keep their coordinates."""
+    video = np.asarray(item["video"])
+    t, _, h, w = video.shape
+    if frames < t or height < h or width < w:
+        raise ValueError(f"cannot pad a sample of {t}x{h}x{w} to {frames}x{height}x{width}")
+    out = {key: np.asarray(item[key]) for key in TRAINING_FIELDS}
+    if (frames, height, width) == (t, h, w):
+        return out
+    last = np.minimum(np.arange(frames), t - 1)
+    padded = np.zeros((frames, 3, height, width), video.dtype)
+    padded[:, :, :h, :w] = video[last]
+    out["video"] = padded
+    out["trajectory"] = out["trajectory"][last]
+    for key in ("visibility", "valid"):
+        out[key] = out[key][last] & (np.arange(frames) < t)[:, None]
+    return out
+
+
 def collate_training(batch: Sequence[Mapping[str, Any]]) -> Dict[str, Any]:
     """Stack ``training_sample`` results along a new batch axis (B first), numpy out:
     the fields of ``TRAINING_FIELDS`` [B, ...], ``seq_name`` and ``labelled_tracks`` as
-    lists. ValueError when the samples differ in shape (they were made with different
-    sizes, or without a crop from clips of different sizes)."""
+    lists. Samples shorter or smaller than the batch's largest are padded to it
+    (``padded_sample``). ValueError when they differ in N (they were made with different
+    ``traj_per_sample``)."""
     if not batch:
         raise ValueError("empty batch")
+    counts = sorted({np.asarray(b["query_points"]).shape[0] for b in batch})
+    if len(counts) > 1:
+        raise ValueError(f"the samples differ in shape: N = {counts} tracks (traj_per_sample)")
+    shape = np.max([np.asarray(b["video"]).shape for b in batch], axis=0)
+    items = [padded_sample(b, int(shape[0]), int(shape[2]), int(shape[3])) for b in batch]
     out: Dict[str, Any] = {}
     for key in TRAINING_FIELDS:
-        items = [np.asarray(b[key]) for b in batch]
-        shapes = sorted({x.shape for x in items})
-        if len(shapes) > 1:
-            raise ValueError(f"{key}: the samples differ in shape {shapes}")
-        out[key] = np.stack(items, 0)
+        out[key] = np.stack([x[key] for x in items], 0)
     out["seq_name"] = [str(b.get("seq_name", "")) for b in batch]
     out["labelled_tracks"] = [int(b.get("labelled_tracks", 0)) for b in batch]
     return out

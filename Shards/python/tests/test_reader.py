@@ -1,4 +1,6 @@
 import json
+import shutil
+import time
 import os
 
 import numpy as np
@@ -265,3 +267,65 @@ def test_copies_of_shards_in_subdirectories_stay_inside_the_cache(shard_copy, tm
     with pytest.raises(ShardFormatError, match="not a relative path"):
         open_shards(shard_copy, cache_dir=cache)[0]
     assert not os.path.exists(tmp_path / "outside.mds")
+
+
+def _cached_files(directory):
+    return {os.path.relpath(os.path.join(d, n), directory): os.path.getsize(os.path.join(d, n))
+            for d, _, names in os.walk(directory) for n in names}
+
+
+def test_decompressed_copies_stay_within_the_limit_least_recently_used_going_first(synthetic_dir, tmp_path):
+    """A shuffled pass over more shards than the cache may hold: the copies never exceed
+    cache_limit, the ones used longest ago (a stale file first) are removed, and a removed
+    copy is written again when its shard is read again."""
+    root, written = synthetic_dir
+    copy = str(tmp_path / "shards")
+    shutil.copytree(root, copy)
+    probe = open_shards(copy)
+    assert len(probe.shards) >= 4 and all(s.zip_data is not None for s in probe.shards)
+    sizes = sorted(s.raw_data.bytes for s in probe.shards)
+    limit = sizes[-1] + sizes[-2]  # room for two copies, not three
+    cache = str(tmp_path / "cache")
+    os.makedirs(cache)
+    stale = os.path.join(cache, "left-by-an-older-version")
+    with open(stale, "wb") as f:
+        f.write(b"x" * 100)
+    os.utime(stale, (1, 1))
+    ds = open_shards(copy, cache_dir=cache, cache_limit=limit)
+    order = list(range(len(ds)))
+    np.random.default_rng(3).shuffle(order)
+    for i in order + order[::-1]:
+        assert ds[i]["meta"] == written[i][0]["meta"]
+        assert sum(_cached_files(cache).values()) <= limit
+        ds.close()  # each sample from a fresh open, as a worker process that starts on it
+    assert not os.path.exists(stale)
+    kept = {k for k in range(len(ds.shards)) if os.path.isfile(os.path.join(cache, ds.shards[k].raw_data.basename))}
+    assert ds.locate(order[0])[0] in kept and len(kept) <= 2  # the shard read last stays
+
+
+def test_the_default_cache_bounds_every_datasets_copies_together(synthetic_dir, tmp_path):
+    """Copies made with the default cache_dir (one directory per dataset and index.json
+    under the temporary directory) share one bound: reading a second dataset removes the
+    copies of the first, not its own, and empty directories go with them."""
+    import tempfile
+    root, written = synthetic_dir
+    first, second = str(tmp_path / "first"), str(tmp_path / "second")
+    shutil.copytree(root, first)
+    shutil.copytree(root, second)
+    a = open_shards(first)
+    total = sum(s.raw_data.bytes for s in a.shards)
+    b = open_shards(second, cache_limit=total)
+    shared = os.path.dirname(a.cache_dir)
+    assert shared == os.path.dirname(b.cache_dir) == os.path.join(tempfile.gettempdir(), os.path.basename(shared))
+    assert a.cache_dir != b.cache_dir
+    for i in range(len(a)):
+        assert a[i]["meta"] == written[i][0]["meta"]
+    assert sum(_cached_files(a.cache_dir).values()) == total
+    time.sleep(0.05)
+    for i in range(len(b)):
+        assert b[i]["meta"] == written[i][0]["meta"]
+    assert sum(_cached_files(b.cache_dir).values()) == total
+    assert not os.path.exists(a.cache_dir)
+    assert sum(_cached_files(shared).values()) <= total
+    with pytest.raises(ValueError, match="cache_limit"):
+        open_shards(first, cache_limit=0)

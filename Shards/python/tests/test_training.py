@@ -109,15 +109,16 @@ def shards(tmp_path_factory):
     return out
 
 
-@pytest.mark.parametrize("sequence_len,traj_per_sample,crop", [(12, 24, (48, 80)), (6, 12, None), (10, 40, (64, 96))])
+@pytest.mark.parametrize("sequence_len,traj_per_sample,crop",
+                         [(12, 24, (48, 80)), (6, 12, None), (10, 40, (64, 96)), (10, 16, (80, 64))])
 def test_samples_have_exactly_n_tracks_and_t_frames(shards, sequence_len, traj_per_sample, crop):
     ds = open_shards(shards)
     rng = np.random.default_rng(0)
     for s in ds:
         item = training_sample(s, traj_per_sample=traj_per_sample, sequence_len=sequence_len, crop_size=crop, rng=rng)
-        h, w = crop if crop else s["meta"]["stored"]["height"], s["meta"]["stored"]["width"]
-        if crop:
-            h, w = crop
+        h, w = s["meta"]["stored"]["height"], s["meta"]["stored"]["width"]
+        if crop:  # a side shorter than the crop (64 < 80 here) is kept whole, as RealDataset keeps it
+            h, w = min(h, crop[0]), min(w, crop[1])
         assert item["video"].shape == (sequence_len, 3, h, w) and item["video"].dtype == np.float32
         assert item["trajectory"].shape == (sequence_len, traj_per_sample, 2)
         assert item["visibility"].shape == item["valid"].shape == (sequence_len, traj_per_sample)
@@ -161,6 +162,53 @@ def test_the_crop_moves_labels_with_the_pixels(shards):
     assert not (crop["visibility"] & ~crop["valid"]).any()
 
 
+def test_crop_and_length_are_drawn_as_co_trackers_real_dataset_draws_them(shards):
+    """cotracker/datasets/real_dataset.py @ 82e02e8, RealDataset: crop() takes the corner
+    from np.random.randint(0, H - crop_h) (upper end excluded) at the stored scale, and
+    random_seq_len gives np.random.randint(int(seq_len / 2), seq_len) frames. Pixels coded
+    with their own coordinates give each crop's corner back."""
+    s = open_shards(shards)[2]
+    t, h, w = 10, 64, 96
+    yy, xx = np.mgrid[0:h, 0:w]
+    coded = np.broadcast_to(np.stack([yy, xx, np.zeros_like(yy)], -1).astype(np.uint8), (t, h, w, 3)).copy()
+    rng = np.random.default_rng(4)
+    corners, lengths = set(), set()
+    for _ in range(300):
+        item = training_sample(s, traj_per_sample=8, sequence_len=t, crop_size=(40, 64), random_seq_len=True,
+                               frames=coded, rng=rng)
+        assert item["video"].shape[1:] == (3, 40, 64)
+        y0, x0 = int(item["video"][0, 0, 0, 0]), int(item["video"][0, 1, 0, 0])
+        np.testing.assert_array_equal(item["video"][:, 0], yy[y0:y0 + 40, x0:x0 + 64][None].repeat(len(item["video"]), 0))
+        corners.add((y0, x0))
+        lengths.add(item["video"].shape[0])
+        assert item["trajectory"].shape[0] == item["valid"].shape[0] == item["video"].shape[0]
+    ys, xs = {c[0] for c in corners}, {c[1] for c in corners}
+    assert min(ys) == 0 and max(ys) == h - 40 - 1 and min(xs) == 0 and max(xs) == w - 64 - 1
+    assert lengths == set(range(t // 2, t))
+    whole = training_sample(s, traj_per_sample=8, sequence_len=t, crop_size=(64, 128), frames=coded, rng=rng)
+    np.testing.assert_array_equal(whole["video"][:, :, :, :], coded.transpose(0, 3, 1, 2))  # no side longer: no crop
+
+
+def test_samples_of_different_lengths_and_sizes_are_padded_without_labels(shards):
+    """collate_training pads to the batch's largest T, H and W: the added frames repeat the
+    last one and carry no label, the added pixels are black, the rest is unchanged."""
+    ds = open_shards(shards)
+    rng = np.random.default_rng(2)
+    short = training_sample(ds[0], traj_per_sample=12, sequence_len=7, crop_size=(48, 80), rng=rng)
+    long = training_sample(ds[1], traj_per_sample=12, sequence_len=10, crop_size=(64, 96), rng=rng)
+    batch = collate_training([short, long])
+    assert batch["video"].shape == (2, 10, 3, 64, 96) and batch["valid"].shape == (2, 10, 12)
+    np.testing.assert_array_equal(batch["video"][0, :7, :, :48, :80], short["video"])
+    np.testing.assert_array_equal(batch["video"][0, 7:, :, :48, :80], short["video"][[6, 6, 6]])
+    assert not batch["video"][0, :, :, 48:].any() and not batch["video"][0, :, :, :, 80:].any()
+    assert not batch["valid"][0, 7:].any() and not batch["visibility"][0, 7:].any()
+    np.testing.assert_array_equal(batch["valid"][0, :7], short["valid"])
+    np.testing.assert_array_equal(batch["trajectory"][0, :7], short["trajectory"])
+    np.testing.assert_array_equal(batch["query_points"][0], short["query_points"])
+    for key in ("video", "trajectory", "visibility", "valid", "query_points"):
+        np.testing.assert_array_equal(batch[key][1], long[key])
+
+
 def test_a_clip_without_a_queryable_track_is_all_padding(tmp_path):
     from conftest import synthetic_clip
     from mds_writer import MDSWriter, encode_h264
@@ -176,23 +224,30 @@ def test_a_clip_without_a_queryable_track_is_all_padding(tmp_path):
     assert np.isfinite(item["trajectory"]).all() and np.isfinite(item["query_points"]).all()
 
 
-@pytest.mark.parametrize("offline", [True, False])
-def test_training_step_ignores_everything_where_valid_is_0(shards, offline):
+@pytest.mark.parametrize("offline,random_seq_len", [(True, False), (False, False), (True, True)])
+def test_training_step_ignores_everything_where_valid_is_0(shards, offline, random_seq_len):
     """Batches of 2 clips with different N (16 and 28 tracks) and fewer frames than the
-    sequence: padded to N = 24 and T = 20. The loss is the same whatever the predictions
-    are where valid = 0, and changes where valid = 1."""
+    sequence: padded to N = 24 and T = 20 (with random_seq_len, each draws its own
+    length from 10 … 19 and the batch is padded to the longer). The loss is the same
+    whatever the predictions are where valid = 0, and changes where valid = 1."""
     ds = open_shards(shards)
     rng = np.random.default_rng(1)
     assert ds[0]["tracks"].shape[1] != ds[3]["tracks"].shape[1]
-    items = [training_sample(ds[i], traj_per_sample=24, sequence_len=20, crop_size=(64, 96), rng=rng) for i in (0, 3)]
+    items = [training_sample(ds[i], traj_per_sample=24, sequence_len=20, crop_size=(64, 96),
+                             random_seq_len=random_seq_len, rng=rng) for i in (0, 3)]
+    if random_seq_len:
+        items[1] = training_sample(ds[3], traj_per_sample=24, sequence_len=20, crop_size=(64, 96), random_seq_len=True,
+                                   rng=np.random.default_rng(7))
+        assert items[0]["video"].shape[0] != items[1]["video"].shape[0]
     batch = collate_training(items)
-    assert batch["trajectory"].shape == (2, 20, 24, 2) and batch["video"].shape == (2, 20, 3, 64, 96)
+    t = max(item["video"].shape[0] for item in items)
+    assert batch["trajectory"].shape == (2, t, 24, 2) and batch["video"].shape == (2, t, 3, 64, 96)
     assert min(batch["labelled_tracks"]) < 24                      # there is padding to ignore
     preds = predictions(batch, offline, rng)
     loss = training_loss(batch, preds, offline)
     assert np.isfinite(loss) and loss > 0
 
-    s, starts = windows(20, offline)
+    s, starts = windows(t, offline)
     invalid = ~batch["valid"]
     changed = [[p.copy() for p in window] for window in preds]
     for w, a in enumerate(starts):
@@ -208,7 +263,7 @@ def test_training_step_ignores_everything_where_valid_is_0(shards, offline):
     assert training_loss(batch, moved, offline) > loss
 
 
-def test_collate_refuses_samples_of_different_sizes(shards):
+def test_collate_refuses_samples_with_different_n(shards):
     ds = open_shards(shards)
     rng = np.random.default_rng(0)
     a = training_sample(ds[0], traj_per_sample=8, sequence_len=6, rng=rng)
@@ -239,3 +294,13 @@ def test_torch_dataset_and_cotrackers_collate(shards):
                                          collate_fn=collate_cotracker_train, generator=torch.Generator().manual_seed(0))
     for data, got in loader:
         assert data.video.shape == (2, 12, 3, 48, 64) and got == [True, True]
+    # RealDataset's random_seq_len (the offline recipe): items of 6 … 11 frames, a batch padded to its longest.
+    varying = CoTrackerTrainingDataset(shards, traj_per_sample=24, sequence_len=12, crop_size=(48, 64),
+                                       random_seq_len=True, seed=3)
+    items = [varying[i] for i in range(len(varying))]
+    lengths = [b.video.shape[0] for b, _ in items]
+    assert all(6 <= n < 12 for n in lengths) and len(set(lengths)) > 1
+    data, _ = collate_cotracker_train(items)
+    assert data.video.shape == (4, max(lengths), 3, 48, 64)
+    for b, (item, _) in enumerate(items):
+        assert not data.valid[b, lengths[b]:].any() and torch.equal(data.trajectory[b, :lengths[b]], item.trajectory)
