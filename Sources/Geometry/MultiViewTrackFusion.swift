@@ -23,12 +23,11 @@
 // reprojects onto, if one pixel of error moves it by at most `maxMetresPerPixel` (2.5 cm:
 // rays nearly parallel place a point badly in depth, however well it reprojects). At its
 // query frame a point is the lift of its query pixel, refined along that pixel's ray, or,
-// in a view without depth, its `anchor` (triangulated from the query and its epipolar
-// matches). A point anchored by two views only, any pair of which triangulates exactly,
-// is kept when its anchor agreed with its neighbours' (`verified`, RigFullTracker) or,
-// else, when the two views' tracks went on meeting while it moved (`twoView…`); a
-// triangulated point keeps only the labels reached from its query frame by steps of at
-// most `stepMetres` (4 cm) a frame. Each label records how it was made (RigTracks3D.source).
+// in a view without depth, its `anchor` (placed by the views that found it, which
+// RigFullTracker checked); a triangulated point keeps only the labels reached from its
+// query frame by steps of at most `stepMetres` (4 cm) a frame, and is dropped unless its
+// own view, where its trackers see it, sees it where it projects in at least
+// `ownViewAgreement` (half) of those frames. Each label records how it was made (RigTracks3D.source).
 // Measured on ../shared/bench rigs with every view's depth removed (make bench, rigs):
 // every written label right except 1-2% on one rig, where before up to 61% were wrong.
 // Defaults: agreement 1 cm + 0.3% of depth (about two pixels of tracker disagreement at
@@ -45,11 +44,9 @@ public struct MultiViewTrackFusionConfiguration: Sendable, Equatable {
     public var visibilityRelative: Float = 0.01
     public var viewAgreePixels = 3.0
     public var triangulationAgreePixels = 1.0
-    public var twoViewMinFrames = 8
     public var stepMetres = 0.04
     public var maxMetresPerPixel = 0.025
-    public var twoViewConsistency = 0.9
-    public var twoViewMotionPixels = 8.0
+    public var ownViewAgreement = 0.5
     public var cloudStride = 2
     public var radius: Float = 0.03
     public var k = 16
@@ -147,7 +144,7 @@ public struct MultiViewTrackFusion: Sendable {
 
     /// Fuses the trackers' tracks (any number per view). `queries` are (t, x, y) in the view `queryView[n]`.
     public func fuse(views: [RigViewFrames], tracks: [RigViewTracks], queries: [(t: Int, x: Float, y: Float)],
-                     queryView: [Int], frames: Int, anchors: [(point: SIMD3<Double>, views: Int, verified: Bool)?]? = nil) -> RigTracks3D {
+                     queryView: [Int], frames: Int, anchors: [(point: SIMD3<Double>, views: Int)?]? = nil) -> RigTracks3D {
         let n = queries.count, v = views.count
         precondition(queryView.count == n && tracks.allSatisfy { $0.view < v })
         var out = RigTracks3D(frames: frames, points: n, views: v)
@@ -157,9 +154,6 @@ public struct MultiViewTrackFusion: Sendable {
         var rays: [(camera: PinholeCamera, pixel: SIMD2<Double>)] = []
         let depthless = views.indices.filter { views[$0].depth == nil }
         var lone: [(i: Int, point: SIMD3<Double>, depth: Double, source: UInt8)] = []
-        // Per point: frames where two or more views without depth saw it, and those whose
-        // rays met (triangulated within Triangulation's reprojection limit).
-        var attempts = [Int](repeating: 0, count: n), consistent = attempts
         for t in 0..<frames {
             let index = configuration.refine ? cloud(views, t: t) : nil
             for p in 0..<n {
@@ -196,13 +190,9 @@ public struct MultiViewTrackFusion: Sendable {
                             guard seen.allSatisfy({ (($0 - first) * ($0 - first)).sum() <= configuration.triangulationAgreePixels * configuration.triangulationAgreePixels }) else { continue }
                             rays.append((views[w].cameras[t], mean))
                         }
-                        if rays.count >= 2 {
-                            attempts[p] += 1
-                            if let (point, _) = Triangulation.point(rays),
-                               Triangulation.metresPerPixel(point, cameras: rays.map(\.camera)) <= configuration.maxMetresPerPixel {
-                                consistent[p] += 1
-                                candidates.append((point, depthless[0], views[depthless[0]].cameras[t].project(point).depth, rays.count, rays.count))
-                            }
+                        if rays.count >= 2, let (point, _) = Triangulation.point(rays),
+                           Triangulation.metresPerPixel(point, cameras: rays.map(\.camera)) <= configuration.maxMetresPerPixel {
+                            candidates.append((point, depthless[0], views[depthless[0]].cameras[t].project(point).depth, rays.count, rays.count))
                         }
                     }
                 }
@@ -228,15 +218,10 @@ public struct MultiViewTrackFusion: Sendable {
         }
         acceptContinuing(lone, into: &out)
         if let anchors {
-            for p in 0..<n where anchors[p]?.views == 2 && anchors[p]?.verified == false
-                && !Self.verifiesTwoViews(attempts: attempts[p], consistent: consistent[p],
-                                          motion: homeMotion(p, tracks: tracks, queries: queries, queryView: queryView, frames: frames),
-                                          configuration: configuration) {
-                out.unliftable[p] = true
+            for p in 0..<n where (anchors[p]?.views ?? 0) >= 2 {
+                keepContinuous(p, from: queries[p].t, in: &out)
+                if !confirmedByOwnView(p, view: queryView[p], views: views, tracks: tracks, in: out) { out.unliftable[p] = true }
             }
-        }
-        if let anchors {
-            for p in 0..<n where (anchors[p]?.views ?? 0) >= 2 { keepContinuous(p, from: queries[p].t, in: &out) }
         }
         fillUnlabelled(&out)
         decideVisibility(views: views, tracks: tracks, into: &out)
@@ -281,31 +266,6 @@ public struct MultiViewTrackFusion: Sendable {
         return (mean, view, bestWeight, Self.made(best.map { candidates[$0] }))
     }
 
-    /// Whether a point anchored by two views only (its own and one epipolar match, any of
-    /// which triangulates exactly) is the same physical point in both: their tracks met in
-    /// at least `twoViewMinFrames` frames and in `twoViewConsistency` of the frames both saw
-    /// it, while it moved at least `twoViewMotionPixels` in its own view. A wrong match is
-    /// another surface point on the query's ray; once the points move, the two tracks leave
-    /// each other's epipolar lines by a parallax that grows with the distance between them.
-    /// A point that does not move gives this test nothing to go on and is not placed in 3D.
-    static func verifiesTwoViews(attempts: Int, consistent: Int, motion: Double, configuration c: MultiViewTrackFusionConfiguration) -> Bool {
-        consistent >= c.twoViewMinFrames && Double(consistent) >= c.twoViewConsistency * Double(attempts) && motion >= c.twoViewMotionPixels
-    }
-
-    /// How far point `p` moved in its own view: the largest distance of a visible 2D label
-    /// there from its query pixel.
-    private func homeMotion(_ p: Int, tracks: [RigViewTracks], queries: [(t: Int, x: Float, y: Float)], queryView: [Int], frames: Int) -> Double {
-        let n = queries.count, q = SIMD2(Double(queries[p].x), Double(queries[p].y))
-        var motion = 0.0
-        for source in tracks where source.view == queryView[p] {
-            for t in 0..<frames where source.valid[t * n + p] && source.visible[t * n + p] {
-                let d = SIMD2(Double(source.positions[2 * (t * n + p)]), Double(source.positions[2 * (t * n + p) + 1])) - q
-                motion = max(motion, (d * d).sum().squareRoot())
-            }
-        }
-        return motion
-    }
-
     /// Keeps, of a triangulated point's labels, those reached from its query frame by steps
     /// of at most `stepMetres` per frame (forwards and backwards): two rays that met on a
     /// tracker's slip (a jump along an epipolar line) are not the point, however well they
@@ -329,6 +289,29 @@ public struct MultiViewTrackFusion: Sendable {
                 t += direction
             }
         }
+    }
+
+    /// Whether the view of a triangulated point's query, where its trackers see it, sees it
+    /// where its labels project: in at least `ownViewAgreement` of those frames, within
+    /// `viewAgreePixels`. Other views can follow another surface point on the query's ray
+    /// (its patch half on a moving object's silhouette, half on the ground behind): they
+    /// agree with one another, while the query's own view follows the object away.
+    private func confirmedByOwnView(_ p: Int, view home: Int, views: [RigViewFrames], tracks: [RigViewTracks], in out: RigTracks3D) -> Bool {
+        let n = out.points
+        var claimed = 0, confirmed = 0
+        for t in 0..<out.frames where out.valid[t * n + p] {
+            let i = t * n + p
+            let seen = tracks.filter { $0.view == home && $0.valid[i] && $0.visible[i] }
+            guard !seen.isEmpty else { continue }
+            claimed += 1
+            let world = SIMD3<Double>(Double(out.positions[3 * i]), Double(out.positions[3 * i + 1]), Double(out.positions[3 * i + 2]))
+            let pixel = views[home].cameras[t].project(world).pixel
+            if seen.contains(where: { source in
+                let d = SIMD2(Double(source.positions[2 * i]), Double(source.positions[2 * i + 1])) - pixel
+                return (d * d).sum() <= configuration.viewAgreePixels * configuration.viewAgreePixels
+            }) { confirmed += 1 }
+        }
+        return Double(confirmed) >= configuration.ownViewAgreement * Double(claimed)
     }
 
     /// Accepts the lone lifts that lie on the point's motion between agreed labels.

@@ -4,10 +4,12 @@
 //     2D label there has two trackers behind it; each query is placed in 3D at its query
 //     frame (lifted with its view's depth, or, in a view without depth, found in the
 //     other views by guided SIFT matching along its epipolar lines and triangulated:
-//     EpipolarCorrespondence, Triangulation; an anchor of two views only must agree with
-//     its neighbours' anchors, AnchorNeighbourhood, or pass the fusion's motion test),
-//     and every other view that sees it there (depth test; without depth, the views
-//     that found it) tracks it from that frame
+//     EpipolarCorrespondence, Triangulation; where fewer than three views found it,
+//     searched along its ray near its placed neighbours' surface by patch correlation
+//     through that surface's homography: SurfacePropagation; two views alone never place
+//     a query, since two rays always meet whatever the match), and every other view that
+//     sees it there (depth test; without depth, the views that found it) tracks it from
+//     that frame
 //     with both the checker and the drawn teacher (when native); so a point hidden from
 //     its own camera is still followed by the cameras that see it. (A second round,
 //     seeding views that see a point's fused position only later, cost 60% more time for
@@ -26,8 +28,10 @@ public struct RigFullTracker {
     public var tracker: Teacher
     /// The drawn teacher, when it is native: it also tracks the points in the other views.
     public var teacher: Teacher?
-    /// The test a two-view anchor passes by agreeing with its neighbours' anchors.
+    /// The surface a query's placed neighbours lie on.
     public var neighbourhood = AnchorNeighbourhood()
+    /// How queries no match placed are placed from their neighbours' surface.
+    var propagation = SurfacePropagation()
 
     public init(fusion: MultiViewTrackFusion, tracker: Teacher, teacher: Teacher?) {
         self.fusion = fusion; self.tracker = tracker; self.teacher = teacher
@@ -87,23 +91,39 @@ public struct RigFullTracker {
                 found[p] = [lifted.1]
             }
         }
-        let agreeing = neighbourhood.agreeing(anchors: anchors, pixels: queries.map { SIMD2(Double($0.x), Double($0.y)) }, homes: queryViews,
-                                              cameras: views.map { $0.cameras[0] })
-        var verified = [Bool](repeating: false, count: n)
+        if views.contains(where: { $0.depth == nil }) {
+            // Queries not placed by three views or more (or by depth), placed from their
+            // placed neighbours' surface where three views or more then agree (an anchor
+            // of two views is a neighbour too: a hint of the surface, never a label).
+            let placed = queries.indices.map { p -> (point: SIMD3<Double>, views: [Int])? in
+                guard let world = worlds[p] else { return nil }
+                return (world, found[p].map { Array($0).sorted() } ?? [queryViews[p]])
+            }
+            let open = queries.indices.map { views[queryViews[$0]].depth == nil && (anchors[$0] == nil || anchors[$0]!.views == 2) }
+            let grown = propagation.propagate(placed: placed, open: open, pixels: queries.map { SIMD2(Double($0.x), Double($0.y)) },
+                                              homes: queryViews, frames: queries.map(\.t), cameras: views.map(\.cameras),
+                                              grey: clipViews.map(\.grey), neighbourhood: neighbourhood,
+                                              maxMetresPerPixel: fusion.configuration.maxMetresPerPixel)
+            for p in 0..<n {
+                guard let g = grown[p] else { continue }
+                worlds[p] = g.point; anchors[p] = (g.point, g.views.count); found[p] = Set(g.views)
+            }
+        }
+        // Two views always triangulate, whatever the match: a query they alone placed is not placed.
+        for p in 0..<n where anchors[p]?.views == 2 { anchors[p] = nil; worlds[p] = nil; found[p] = nil }
         for (p, q) in queries.enumerated() {
             let home = queryViews[p], t = q.t
-            if anchors[p] != nil { verified[p] = anchors[p]!.views != 2 || agreeing[p] }
             guard let world = worlds[p] else { continue }
             for w in views.indices where w != home {
                 if views[w].depth != nil {
                     if let seenAt = seen(world, in: views[w], t: t) { checks.append((p, w, TeacherQuery(t: t, x: seenAt.x, y: seenAt.y, sigma: q.sigma))) }
-                } else if let descriptor = descriptors[p] {
+                } else {
                     let (projected, z) = views[w].cameras[t].project(world)
                     guard z > 0, projected.x >= 0, projected.y >= 0, projected.x <= Double(views[w].width - 1), projected.y <= Double(views[w].height - 1) else { continue }
                     if let found = found[p] {
                         guard found.contains(w) else { continue }
                     } else {
-                        guard matcher.shows(descriptor, in: clipViews[w].grey[t], view: w, frame: t, at: projected) else { continue }
+                        guard let descriptor = descriptors[p], matcher.shows(descriptor, in: clipViews[w].grey[t], view: w, frame: t, at: projected) else { continue }
                     }
                     checks.append((p, w, TeacherQuery(t: t, x: Float(projected.x), y: Float(projected.y), sigma: q.sigma)))
                 }
@@ -112,17 +132,16 @@ public struct RigFullTracker {
         try check(checks, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
         return fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
                            queryView: queryViews, frames: frames,
-                           anchors: anchors.indices.map { p in anchors[p].map { (point: $0.point, views: $0.views, verified: verified[p]) } })
+                           anchors: anchors)
     }
 
     /// The query's position from its own view and the views that matched it along their
     /// epipolar lines, triangulated (DLT, every reprojection within Triangulation's 1.5 px)
     /// from all of them, else from the largest consistent subset that keeps the home view
     /// (the smallest reprojection error among equals). Two views always triangulate,
-    /// whatever the match: an anchor of two is only a hypothesis, kept where it agrees with
-    /// its neighbours' anchors (AnchorNeighbourhood) or where the two views' tracks go on
-    /// meeting while the point moves (MultiViewTrackFusion). On ../shared/bench rigs
-    /// without depth every wrong track, 8-28 of 48-84 per rig, had a two-view anchor.
+    /// whatever the match: an anchor of two is only a hint of the surface for
+    /// SurfacePropagation. On ../shared/bench rigs without depth every wrong track, 8-28
+    /// of 48-84 per rig, had a two-view anchor.
     static func anchor(_ observations: [(view: Int, camera: PinholeCamera, pixel: SIMD2<Double>)]) -> (point: SIMD3<Double>, views: [Int])? {
         guard observations.count >= 2 else { return nil }
         let rays = observations.map { (camera: $0.camera, pixel: $0.pixel) }

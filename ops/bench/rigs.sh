@@ -9,6 +9,7 @@
 # rig; a rig that yields no sample is listed as such: without depth the engine writes
 # fewer tracks or none rather than wrong ones) and prints the seconds per rig clip by
 # stage, and how the kept 3D labels were made (status: depth, triangulated from K views).
+# Each case's manifest and shards stay in OUT/run-CASE for a closer look.
 #
 # Usage: ops/bench/rigs.sh PSEUDOTRACK_BIN
 # Environment: BENCH (default ../shared/bench), PYTHON (a Python with numpy, cv2,
@@ -42,7 +43,8 @@ json.dump(rig, open(sys.argv[2], "w"), indent=1)
 PY
     done
   fi
-  run=$(mktemp -d)
+  run=$out/run-$case
+  rm -rf "$run"; mkdir -p "$run"
   "$bin" ingest "$dir" --manifest "$run/m.sqlite" >/dev/null
   start=$(date +%s%N)
   "$bin" run --manifest "$run/m.sqlite" --out "$run/out" --workers 1 --progress none >/dev/null 2>&1 || true
@@ -67,5 +69,4 @@ PY
   else
     echo "no rig yielded a sample" | tee "$out/score-$case.txt"
   fi
-  rm -rf "$run"
 done
