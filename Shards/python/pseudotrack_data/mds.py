@@ -387,6 +387,9 @@ class ShardDataset(Sequence):
             bounded = os.path.join(tempfile.gettempdir(), f"pseudotrack_data-{_user()}")
             self.copies = ShardCopies(os.path.join(bounded, key), bounded=bounded, limit=cache_limit)
         else:
+            if os.path.realpath(cache_dir) == os.path.realpath(self.root):
+                raise ValueError(f"{self.root}: cache_dir must not be the shard directory itself (its copies are "
+                                 "removed to keep within cache_limit)")
             self.copies = ShardCopies(os.fspath(cache_dir), limit=cache_limit)
         self.cache_dir = self.copies.directory
         self._open: Dict[int, _OpenShard] = {}

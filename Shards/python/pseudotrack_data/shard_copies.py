@@ -4,8 +4,10 @@ on how much disk they take.
 A compressed shard is decompressed once into a directory of copies, so that each sample
 is then one ``os.pread`` (shard format §5; mosaicml-streaming reads the same way). The
 copies are kept for later runs and for other worker processes, but not without end:
-before a copy is written, the least recently used files under the bounded directory are
-removed until the new copy fits in ``limit`` bytes. A copy is marked used (its access
+before a copy is written, the least recently used copies under the bounded directory are
+removed until the new copy fits in ``limit`` bytes. Only files named like MDS shards
+(``*.mds``) and this module's own unfinished copies (``*.mds.<pid>.<thread>.tmp``) are
+counted and removed: anything else in a ``cache_dir`` the user chose is left alone. A copy is marked used (its access
 time) whenever a reader takes it, so the shards being trained from stay and those of a
 dataset no longer read (or of an older version of one) go first. A copy already open
 keeps being read after its removal (POSIX keeps an unlinked file until it is closed); a
@@ -20,6 +22,7 @@ everything. A copy larger than the bound on its own is still written, alone.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from typing import List, Optional, Sequence, Tuple
@@ -32,6 +35,9 @@ DEFAULT_LIMIT_BYTES = 16 << 30
 #: A ``.tmp`` file younger than this is a copy being written; older ones are left over by
 #: a writer that died, and are removed like any other file.
 _WRITING_SECONDS = 3600.0
+
+#: The names of the files this bound counts and removes: copies, and copies being written.
+_COPY_NAME = re.compile(r".*\.mds(\.\d+\.\d+\.tmp)?$")
 
 
 def default_limit(directory: str) -> int:
@@ -96,10 +102,13 @@ class ShardCopies:
         return path
 
     def files(self) -> List[Tuple[float, int, str]]:
-        """(last use, bytes, path) of every file under the bounded directory."""
+        """(last use, bytes, path) of every copy (``*.mds``, ``*.mds.<pid>.<thread>.tmp``)
+        under the bounded directory."""
         out = []
         for dirpath, _, names in os.walk(self.bounded):
             for name in names:
+                if not _COPY_NAME.match(name):
+                    continue
                 path = os.path.join(dirpath, name)
                 try:
                     st = os.stat(path)
@@ -109,7 +118,7 @@ class ShardCopies:
         return out
 
     def make_room(self, needed: int, keep: Optional[str] = None) -> int:
-        """Remove the least recently used files under the bounded directory until ``needed``
+        """Remove the least recently used copies under the bounded directory until ``needed``
         more bytes fit in the limit (copies being written are left alone); the bytes left."""
         now = time.time()
         entries = self.files()

@@ -286,19 +286,24 @@ def test_decompressed_copies_stay_within_the_limit_least_recently_used_going_fir
     sizes = sorted(s.raw_data.bytes for s in probe.shards)
     limit = sizes[-1] + sizes[-2]  # room for two copies, not three
     cache = str(tmp_path / "cache")
-    os.makedirs(cache)
-    stale = os.path.join(cache, "left-by-an-older-version")
-    with open(stale, "wb") as f:
-        f.write(b"x" * 100)
-    os.utime(stale, (1, 1))
+    os.makedirs(os.path.join(cache, "older"))
+    stale = os.path.join(cache, "older", "shard.00009.mds")         # a copy of an older version
+    foreign = os.path.join(cache, "notes.txt")                       # not a copy: never touched
+    for path in (stale, foreign):
+        with open(path, "wb") as f:
+            f.write(b"x" * 100)
+        os.utime(path, (1, 1))
     ds = open_shards(copy, cache_dir=cache, cache_limit=limit)
     order = list(range(len(ds)))
     np.random.default_rng(3).shuffle(order)
     for i in order + order[::-1]:
         assert ds[i]["meta"] == written[i][0]["meta"]
-        assert sum(_cached_files(cache).values()) <= limit
+        assert sum(v for k, v in _cached_files(cache).items() if k != "notes.txt") <= limit
         ds.close()  # each sample from a fresh open, as a worker process that starts on it
-    assert not os.path.exists(stale)
+    assert not os.path.exists(stale) and not os.path.exists(os.path.dirname(stale))
+    assert os.path.isfile(foreign)
+    with pytest.raises(ValueError, match="shard directory itself"):
+        open_shards(copy, cache_dir=copy)
     kept = {k for k in range(len(ds.shards)) if os.path.isfile(os.path.join(cache, ds.shards[k].raw_data.basename))}
     assert ds.locate(order[0])[0] in kept and len(kept) <= 2  # the shard read last stays
 
