@@ -83,7 +83,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "Cluster",
                 dependencies: ["Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Overlay", dependencies: ["Imaging", "VideoIO", "Manifest", "Shards", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Overlay", dependencies: ["Imaging", "VideoIO", "ArrayFiles", "Manifest", "Shards", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Report", dependencies: ["Overlay", "Manifest", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "PseudoTrackCLI",
                           dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Cluster", "Manifest", "Shards", "VideoIO", "Imaging",

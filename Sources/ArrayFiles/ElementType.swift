@@ -2,8 +2,8 @@
 // engine reads or writes: NumPy's .npy/.npz (NumPyArray), MDS shard columns (Shards'
 // MDSArray) and the safetensors bundles of manifest artifacts (Pipeline's TensorBundle).
 // The raw value is NumPy's and mosaicml-streaming's name (`float32`); each format spells
-// the types it carries in its own file (`<f4` for NumPy, `F32` for safetensors) and refuses
-// the others.
+// the types in its own file (`<f4` in NumPyArray.swift, `F32` in SafetensorsDType.swift,
+// the MDS subset in Shards' MDSValue.swift) and refuses the names it does not know.
 
 public enum ElementType: String, Sendable, CaseIterable {
     case bool, uint8, uint16, int32, int64, float16, float32, float64

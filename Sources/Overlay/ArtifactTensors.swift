@@ -3,8 +3,9 @@
 // tensor's dtype, shape and byte range, then the data). Pipeline.TensorBundle writes
 // them; this module reads them without depending on Pipeline (which is being split into
 // modules of its own), until the manifest offers typed codecs. Only what overlays need:
-// F32, U8 and I32 tensors and the string metadata.
+// float32, uint8 and int32 tensors (ArrayFiles.ElementType) and the string metadata.
 
+import ArrayFiles
 import Foundation
 
 public struct ArtifactTensors {
@@ -39,28 +40,28 @@ public struct ArtifactTensors {
     public func has(_ tensor: String) -> Bool { entries[tensor] != nil }
     public func shape(_ tensor: String) -> [Int]? { entries[tensor]?.shape }
 
-    func entry(_ tensor: String, _ dtype: String, size: Int) throws -> Entry {
-        guard let e = entries[tensor], e.dtype == dtype, e.range.count == e.shape.reduce(1, *) * size else {
-            throw OverlayError.input("artifact \(name): no \(dtype) tensor '\(tensor)'")
+    func entry(_ tensor: String, _ dtype: ElementType) throws -> Entry {
+        guard let e = entries[tensor], e.dtype == dtype.safetensorsName, e.range.count == e.shape.reduce(1, *) * dtype.size else {
+            throw OverlayError.input("artifact \(name): no \(dtype.safetensorsName) tensor '\(tensor)'")
         }
         return e
     }
 
     public func floats(_ tensor: String) throws -> [Float] {
-        let e = try entry(tensor, "F32", size: 4)
+        let e = try entry(tensor, .float32)
         return stride(from: e.range.lowerBound, to: e.range.upperBound, by: 4).map { i in
             Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
         }
     }
 
     public func int32s(_ tensor: String) throws -> [Int32] {
-        let e = try entry(tensor, "I32", size: 4)
+        let e = try entry(tensor, .int32)
         return stride(from: e.range.lowerBound, to: e.range.upperBound, by: 4).map { i in
             Int32(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
         }
     }
 
-    public func uint8s(_ tensor: String) throws -> [UInt8] { Array(bytes[try entry(tensor, "U8", size: 1).range]) }
+    public func uint8s(_ tensor: String) throws -> [UInt8] { Array(bytes[try entry(tensor, .uint8).range]) }
 }
 
 /// The string values of a JSON object given as text ({} when it is not one).

@@ -16,4 +16,12 @@ final class ElementTypeTests: XCTestCase {
         XCTAssertNil(ElementType(numpyDescr: ">f4"))
         XCTAssertEqual(NumPyArray(dtype: .uint16, shape: [2], data: [0x34, 0x12, 1, 0]).floats(), [0x1234, 1])
     }
+
+    /// Every type has one safetensors name that reads back as that type.
+    func testSafetensorsNamesRoundTrip() {
+        for type in ElementType.allCases { XCTAssertEqual(ElementType(safetensorsName: type.safetensorsName), type) }
+        XCTAssertEqual(Set(ElementType.allCases.map(\.safetensorsName)).count, ElementType.allCases.count)
+        XCTAssertEqual(ElementType.float32.safetensorsName, "F32")
+        XCTAssertNil(ElementType(safetensorsName: "f32"))
+    }
 }

@@ -116,24 +116,3 @@ public enum TensorBundleError: Error, CustomStringConvertible {
         }
     }
 }
-
-extension ElementType {
-    /// The type's safetensors dtype (`F32`, `U8`, `BOOL`, …).
-    var safetensorsName: String {
-        switch self {
-        case .bool: return "BOOL"
-        case .uint8: return "U8"
-        case .uint16: return "U16"
-        case .int32: return "I32"
-        case .int64: return "I64"
-        case .float16: return "F16"
-        case .float32: return "F32"
-        case .float64: return "F64"
-        }
-    }
-
-    init?(safetensorsName name: String) {
-        guard let type = ElementType.allCases.first(where: { $0.safetensorsName == name }) else { return nil }
-        self = type
-    }
-}
