@@ -32,11 +32,8 @@ public struct QueryAnchoring: Sendable, Equatable {
     public var search = 2
     /// The least ZNCC of a match that moves a label.
     public var minPeak: Float = 0.8
-    public var rotationStep: Float = 0.1
-    public var scaleStep: Float = 1.0905
-    /// Warps tried at most this many steps from none (±1.2 rad, ×/÷ 2).
-    public var rotationSteps = 12
-    public var scaleSteps = 8
+    /// The warps the query patch is seen through (the template teacher's grid).
+    public var warps = SimilarityWarps()
     public init() {}
 
     /// Anchors `labels` ([T, N]: the kept tracks, whose queries are `queries`) on `frames`.
@@ -52,8 +49,7 @@ public struct QueryAnchoring: Sendable, Equatable {
             var templates: [SIMD2<Int32>: QueryTemplate] = [:]
             func template(_ w: SIMD2<Int32>) -> QueryTemplate {
                 if let cached = templates[w] { return cached }
-                let made = QueryTemplate(pyramid: [frames[q.t]], point: SIMD2(q.x, q.y), radius: radius,
-                                         rotation: Float(w.x) * rotationStep, scale: pow(scaleStep, Float(w.y)))
+                let made = warps.template([frames[q.t]], point: SIMD2(q.x, q.y), radius: radius, warp: w)
                 templates[w] = made
                 return made
             }
@@ -66,11 +62,7 @@ public struct QueryAnchoring: Sendable, Equatable {
                     defer { f += direction }
                     let i = f * n + p
                     guard labels.valid[i] && labels.visible[i] else { continue }
-                    var tried = [warp]
-                    for d in [SIMD2<Int32>(1, 0), SIMD2(-1, 0), SIMD2(0, 1), SIMD2(0, -1)] {
-                        let w = warp &+ d
-                        if abs(w.x) <= Int32(rotationSteps) && abs(w.y) <= Int32(scaleSteps) { tried.append(w) }
-                    }
+                    let tried = warps.neighbourhood(of: warp, steps: SimilarityWarps.axisNeighbours)
                     let label = SIMD2(labels.tracks[2 * i], labels.tracks[2 * i + 1])
                     guard let m = searcher.match(tried.map(template), in: [frames[f]], around: label + correction),
                           m.peak >= minPeak else { continue }

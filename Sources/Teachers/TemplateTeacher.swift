@@ -44,12 +44,8 @@ public struct TemplateConfiguration: Sendable, Equatable {
     public var reacquirePeak: Float = 0.85
     /// Share of its velocity an unseen point keeps per frame.
     public var velocityDecay: Float = 0.8
-    /// Steps of the warp the query patch is seen through: rotation (radians) and scale
-    /// (a factor), and how many steps each way it may go.
-    public var rotationStep: Float = 0.1
-    public var rotationSteps = 12
-    public var scaleStep: Float = 1.0905  // 2^(1/8)
-    public var scaleSteps = 8
+    /// The warps the query patch is seen through (rotation and scale steps, and bounds).
+    public var warps = SimilarityWarps()
     public init() {}
 }
 
@@ -72,7 +68,7 @@ public struct TemplateTeacher: Teacher {
         let c = configuration
         return ["search_radius": "\(c.search.radius)", "search_levels": "\(c.search.levels)", "min_peak": "\(c.minPeak)",
                 "anchor_peak": "\(c.anchorPeak)", "anchor_distance": "\(c.anchorDistance)", "reacquire_peak": "\(c.reacquirePeak)",
-                "velocity_decay": "\(c.velocityDecay)", "rotation_step": "\(c.rotationStep)", "scale_step": "\(c.scaleStep)"]
+                "velocity_decay": "\(c.velocityDecay)", "rotation_step": "\(c.warps.rotationStep)", "scale_step": "\(c.warps.scaleStep)"]
     }
 
     /// The patch radius for a point of scale σ: 3σ within 6…10 px.
@@ -107,21 +103,14 @@ public struct TemplateTeacher: Teacher {
         func template(_ n: Int, _ w: SIMD2<Int32>) -> QueryTemplate {
             if let t = banks[n][w] { return t }
             let q = queries[n]
-            let t = QueryTemplate(pyramid: pyramids[q.t], point: SIMD2(q.x, q.y), radius: radii[n],
-                                  rotation: Float(w.x) * c.rotationStep, scale: pow(c.scaleStep, Float(w.y)))
+            let t = c.warps.template(pyramids[q.t], point: SIMD2(q.x, q.y), radius: radii[n], warp: w)
             banks[n][w] = t
             return t
         }
         /// Point n's query patch versions: its current warp first, then the neighbours.
         func neighbourhood(_ n: Int) {
-            tried.removeAll(keepingCapacity: true); versions.removeAll(keepingCapacity: true)
-            tried.append(warp[n])
-            for dr in Int32(-1)...1 {
-                for ds in Int32(-1)...1 where dr != 0 || ds != 0 {
-                    let w = warp[n] &+ SIMD2(dr, ds)
-                    if abs(w.x) <= Int32(c.rotationSteps) && abs(w.y) <= Int32(c.scaleSteps) { tried.append(w) }
-                }
-            }
+            tried = c.warps.neighbourhood(of: warp[n], steps: SimilarityWarps.allNeighbours)
+            versions.removeAll(keepingCapacity: true)
             for w in tried { versions.append(template(n, w)) }
         }
         /// Moves point n to a match at frame t that was predicted at `prediction`. A match
