@@ -4,7 +4,8 @@ import XCTest
 
 /// Pipelines/cotracker3.yaml, CoTracker3's real-data recipe (co-tracker train_on_real_data.py
 /// with --sequence_len 80 --random_frame_rate, 384×512): it parses, and cuts a long video into
-/// clips of exactly 80 frames with a step of 1–3 drawn per clip, stored at 512×384.
+/// clips of exactly 80 frames with a step of 1–3 drawn per clip, stored at 512×384; a clip that
+/// cannot give the recipe's --traj_per_sample 384 labelled tracks is skipped, not padded.
 final class CoTracker3PresetTests: XCTestCase {
     func preset() throws -> PipelineDefinition {
         let path = #filePath.replacingOccurrences(of: "Tests/IngestTests/CoTracker3PresetTests.swift",
@@ -30,5 +31,12 @@ final class CoTracker3PresetTests: XCTestCase {
             }
         }
         XCTAssertEqual(steps, [1, 2, 3])
+    }
+
+    func testThePresetSkipsClipsWithFewerThanTheRecipesTracks() throws {
+        let definition = try preset()
+        XCTAssertEqual(definition.points.minPoints, 384)
+        XCTAssertEqual(definition.quality.minTracks, 384)
+        XCTAssertGreaterThanOrEqual(definition.points.count, 384)
     }
 }
