@@ -5,7 +5,8 @@ import XCTest
 final class ManifestDatabaseTests: ManifestTestCase {
     func testSchemaIsMigratedAndWAL() throws {
         XCTAssertEqual(try manifest.schemaVersions(), ["0001_initial", "0002_artifact_metadata", "0003_shards", "0004_video_file_identity", "0005_task_failure_cause",
-                                                         "0006_application_id", "0007_run_end_cause", "0008_status_counts"])
+                                                         "0006_application_id", "0007_run_end_cause", "0008_status_counts",
+                                                         "0009_artifact_counts"])
         let mode = try manifest.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(mode, "wal")
         // Opening again applies nothing new and keeps the data.
