@@ -31,8 +31,8 @@ func assertStatedCountsAreThoseOfMigration0008(_ manifest: ManifestDatabase, fil
     let encoder = JSONEncoder()
     encoder.outputFormatting = .sortedKeys
     let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: encoder.encode(status)) as? [String: Any], file: file, line: line)
-    XCTAssertEqual(Set(json.keys), ["manifest", "pipeline_sha256", "stage_order", "videos", "clips", "stages", "skipped", "teachers", "shards",
-                                    "quality", "failures", "failures_total", "last_run"].subtracting(status.lastRun == nil ? ["last_run"] : []),
-                   file: file, line: line)
+    let keys: Set<String> = ["manifest", "pipeline_sha256", "stage_order", "videos", "clips", "stages", "skipped", "teachers", "shards",
+                             "quality", "failures", "failures_total", "last_run"]
+    XCTAssertEqual(Set(json.keys), keys.subtracting(status.lastRun == nil ? ["last_run"] : []), file: file, line: line)
     XCTAssertEqual((json["quality"] as? [String: Any])?["clips"] as? Int, status.quality.clips, file: file, line: line)
 }
