@@ -37,6 +37,6 @@ final class CoTracker3PresetTests: XCTestCase {
         let definition = try preset()
         XCTAssertEqual(definition.points.minPoints, 384)
         XCTAssertEqual(definition.quality.minTracks, 384)
-        XCTAssertGreaterThanOrEqual(definition.points.count, 384)
+        XCTAssertGreaterThanOrEqual(definition.points.selection.count, 384)
     }
 }
