@@ -5,6 +5,7 @@
 //   CFFmpeg, CZstd, CZlib, COpenBLAS, CCrypto  system libraries found with pkg-config
 //   CPlatform                      statfs, cpuid, the parent-death signal
 //   Seeding                        deterministic random numbers derived from names
+//   ArrayFiles                     the element types of dense arrays; NumPy .npy/.npz files
 //   ImagingKernels, ImagingKernelsAVX2  filter and Lucas–Kanade window loops, compiled for SSE2 and for AVX2
 //   Imaging                        image buffers and per-pixel kernels
 //   VideoIO                        the one module that talks to FFmpeg (probe, decode, encode)
@@ -14,7 +15,6 @@
 //   Synthetic                      videos with known content (tests, demo without samples)
 //   Evaluation                     TAP-Vid metrics against exact ground truth
 //   Compression                    zstd for manifest artifacts and shards
-//   ArrayFiles                     the element types of dense arrays; NumPy .npy/.npz files
 //   Checksums                      SHA-256/SHA-1 digests (libcrypto)
 //   Manifest                       the SQLite manifest: schema, leases, artifacts, sealed shards
 //   Shards                         MDS training shards: encoding, writing, reading back
@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "VideoIO", dependencies: ["CFFmpeg", "Imaging"]),
         .target(name: "Seeding"),
         .target(name: "Features", dependencies: ["Imaging", "Seeding"]),
-        .target(name: "Teachers", dependencies: ["Imaging", "Features"],
+        .target(name: "Teachers", dependencies: ["Imaging", "Features", "ArrayFiles"],
                 // Square roots that do not set errno, so that SIMD vectors' are vectorised.
                 swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
         .target(name: "Geometry", dependencies: ["COpenBLAS"]),
@@ -82,9 +82,9 @@ let package = Package(
                                "ArrayFiles", "Labelling", "PipelineDefinition", "Ingest",
                                .product(name: "Logging", package: "swift-log")]),
         .target(name: "Cluster",
-                dependencies: ["Manifest", "Shards", "Checksums", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Overlay", dependencies: ["Imaging", "VideoIO", "ArrayFiles", "Manifest", "Shards", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Report", dependencies: ["Overlay", "Manifest", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
+                dependencies: ["Manifest", "Shards", "Checksums", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Overlay", dependencies: ["Imaging", "VideoIO", "Manifest", "Shards", "Pipeline", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Report", dependencies: ["Overlay", "Manifest", "Pipeline", "Seeding", .product(name: "GRDB", package: "GRDB.swift")]),
         .executableTarget(name: "PseudoTrackCLI",
                           dependencies: ["Pipeline", "PipelineDefinition", "Ingest", "Labelling", "Cluster", "Manifest", "Shards", "VideoIO", "Imaging",
                                          "Synthetic", "Features", "Teachers", "CPlatform", "Evaluation", "ArrayFiles", "Overlay", "Report",

@@ -39,8 +39,12 @@ public struct NumPyArray: Equatable, Sendable {
                 case .float64: return Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self))))
                 case .float16: return Float(Float16(bitPattern: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
                 case .uint8, .bool: return Float(raw[i])
+                case .int8: return Float(Int8(bitPattern: raw[i]))
                 case .uint16: return Float(UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                case .int16: return Float(Int16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
+                case .uint32: return Float(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
                 case .int32: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+                case .uint64: return Float(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self)))
                 case .int64: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self)))
                 }
             }
@@ -152,8 +156,12 @@ extension ElementType {
         switch self {
         case .bool: return "|b1"
         case .uint8: return "|u1"
+        case .int8: return "|i1"
         case .uint16: return "<u2"
+        case .int16: return "<i2"
+        case .uint32: return "<u4"
         case .int32: return "<i4"
+        case .uint64: return "<u8"
         case .int64: return "<i8"
         case .float16: return "<f2"
         case .float32: return "<f4"
@@ -161,10 +169,10 @@ extension ElementType {
         }
     }
 
-    /// The type of a NumPy `descr` (`<u1` and `<b1` read as `|u1` and `|b1`); nil for a
-    /// big-endian or other type.
+    /// The type of a NumPy `descr` (`<u1`, `<i1` and `<b1` read as `|u1`, `|i1` and `|b1`);
+    /// nil for a big-endian or other type.
     public init?(numpyDescr descr: String) {
-        let normalised = descr == "<u1" ? "|u1" : (descr == "<b1" ? "|b1" : descr)
+        let normalised = ["<u1": "|u1", "<i1": "|i1", "<b1": "|b1"][descr] ?? descr
         guard let type = ElementType.allCases.first(where: { $0.numpyDescr == normalised }) else { return nil }
         self = type
     }

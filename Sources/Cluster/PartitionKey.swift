@@ -25,7 +25,7 @@ public enum PartitionKey {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         let file = exists && isDirectory.boolValue ? path + "/rig.json" : path
-        var digest = Digest(.sha256)
+        let digest = Digest(.sha256)
         if let (size, head) = sizeAndHead(file) {
             digest.update(Array("content \(size)\n".utf8))
             digest.update(head)

@@ -3,13 +3,14 @@
 
 import Foundation
 import Manifest
+import Pipeline
 
 public struct PartitionedStatus: Encodable, Sendable {
     public struct Entry: Encodable, Sendable {
         public var partition: Int
         public var name: String
         /// nil: no manifest copy yet.
-        public var status: ManifestStatus?
+        public var status: PipelineStatus?
     }
     public struct Videos: Encodable, Sendable { public var total = 0, ingested = 0, duplicates = 0, failed = 0 }
     public struct Clips: Encodable, Sendable { public var total = 0, pending = 0, running = 0, done = 0, failed = 0, skipped = 0 }
@@ -35,7 +36,7 @@ public struct PartitionedStatus: Encodable, Sendable {
         let indexes = try dataset.partitionIndexes()
         count = indexes.count
         for index in indexes {
-            let status = try dataset.manifest(index)?.status(failureLimit: failureLimit)
+            let status = try dataset.manifest(index)?.pipelineStatus(failureLimit: failureLimit)
             partitions.append(Entry(partition: index, name: Partition.name(index), status: status))
             guard let s = status else { continue }
             totals.videos.total += s.videos.total; totals.videos.ingested += s.videos.ingested

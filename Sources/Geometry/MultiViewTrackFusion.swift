@@ -114,6 +114,15 @@ public struct RigTracks3D: Sendable, Equatable {
 }
 
 public struct MultiViewTrackFusion: Sendable {
+    /// The confidence of a label two candidates agree on (two trackers, or two views)...
+    public static let agreedConfidence = 0.5
+    /// ...plus this for each further agreeing candidate, up to 1.
+    public static let confidencePerAgreeing = 0.2
+    /// The factor on a label the kNN refinement could not put on the fused cloud's surface.
+    public static let unrefinedFactor: Float = 0.8
+    /// The confidence of a lone lift accepted because it continues the point's agreed motion.
+    public static let continuingConfidence: Float = 0.4
+
     public var configuration: MultiViewTrackFusionConfiguration
     public init(configuration: MultiViewTrackFusionConfiguration = .init()) { self.configuration = configuration }
 
@@ -142,8 +151,8 @@ public struct MultiViewTrackFusion: Sendable {
         return PointCloudIndex(points: points, radius: configuration.radius)
     }
 
-    /// Fuses the trackers' tracks (any number per view). `queries` are (t, x, y) in the view `queryView[n]`.
-    public func fuse(views: [RigViewFrames], tracks: [RigViewTracks], queries: [(t: Int, x: Float, y: Float)],
+    /// Fuses the trackers' tracks (any number per view). `queries[n]` is in the view `queryView[n]`.
+    public func fuse(views: [RigViewFrames], tracks: [RigViewTracks], queries: [QueryPixel],
                      queryView: [Int], frames: Int, anchors: [(point: SIMD3<Double>, views: Int)?]? = nil) -> RigTracks3D {
         let n = queries.count, v = views.count
         precondition(queryView.count == n && tracks.allSatisfy { $0.view < v })
@@ -202,12 +211,12 @@ public struct MultiViewTrackFusion: Sendable {
                     continue
                 }
                 var point = agreed
-                var confidence = Float(min(1, 0.5 + 0.2 * Double(agreeing - 1)))
+                var confidence = Float(min(1, Self.agreedConfidence + Self.confidencePerAgreeing * Double(agreeing - 1)))
                 if let index {
                     if let refined = refinement.refine(point, eye: views[from].cameras[t].centre, index: index, scratch: &scratch) {
                         point = refined.point
                     } else {
-                        confidence *= 0.8
+                        confidence *= Self.unrefinedFactor
                     }
                 }
                 out.valid[i] = true
@@ -329,7 +338,7 @@ public struct MultiViewTrackFusion: Sendable {
             let d = point - predicted
             guard (d * d).sum() <= tolerance * tolerance else { continue }
             out.valid[i] = true
-            out.confidence[i] = 0.4
+            out.confidence[i] = Self.continuingConfidence
             out.source[i] = source
             store(point, t: t, p: p, into: &out)
         }

@@ -130,7 +130,7 @@ public struct RigFullTracker {
             }
         }
         try check(checks, views: clipViews, clipId: clipId, homes: queryViews, into: &tracks)
-        return fusion.fuse(views: views, tracks: tracks, queries: queries.map { (t: $0.t, x: $0.x, y: $0.y) },
+        return fusion.fuse(views: views, tracks: tracks, queries: queries.map { QueryPixel(t: $0.t, x: $0.x, y: $0.y) },
                            queryView: queryViews, frames: frames,
                            anchors: anchors)
     }

@@ -29,8 +29,11 @@ public struct ArtifactPayload: Sendable {
     public var bytes: [UInt8]
     /// A JSON object of facts about the artifact (artifacts.metadata), or nil.
     public var metadata: String?
-    public init(name: String, format: String, bytes: [UInt8], metadata: String? = nil) {
-        self.name = name; self.format = format; self.bytes = bytes; self.metadata = metadata
+    /// What the artifact adds to `status` (artifact_counts, migration 0009): counters whose
+    /// meaning the writer knows and the manifest does not.
+    public var counts: StatusCounts
+    public init(name: String, format: String, bytes: [UInt8], metadata: String? = nil, counts: StatusCounts = StatusCounts()) {
+        self.name = name; self.format = format; self.bytes = bytes; self.metadata = metadata; self.counts = counts
     }
 }
 
@@ -80,7 +83,7 @@ public final class ManifestLease: @unchecked Sendable {
 
     /// Stores the stage's artifacts and marks `task` done, in one transaction.
     public func complete(_ task: LeasedTask, artifacts: [ArtifactPayload], seconds: Double) throws {
-        let stored = try artifacts.map { try ArtifactRecord(clipId: clipId, stage: task.stage, payload: $0) }
+        let stored = try artifacts.map { (record: try ArtifactRecord(clipId: clipId, stage: task.stage, payload: $0), counts: $0.counts) }
         try manifest.write { db in
             try requireHeld(task, db)
             try store(stored, db)
@@ -92,7 +95,7 @@ public final class ManifestLease: @unchecked Sendable {
     /// Marks `task` skipped with `reason` (the clip cannot be labelled), and every later
     /// task of the clip skipped too.
     public func skip(_ task: LeasedTask, reason: String, artifacts: [ArtifactPayload] = [], seconds: Double) throws {
-        let stored = try artifacts.map { try ArtifactRecord(clipId: clipId, stage: task.stage, payload: $0) }
+        let stored = try artifacts.map { (record: try ArtifactRecord(clipId: clipId, stage: task.stage, payload: $0), counts: $0.counts) }
         try manifest.write { db in
             try requireHeld(task, db)
             try store(stored, db)
@@ -146,12 +149,19 @@ public final class ManifestLease: @unchecked Sendable {
             """, arguments: [token])
     }
 
-    /// Inserts a stage's artifacts. A task is redone only after a failure, which stores
-    /// nothing; replacing keeps (clip, name) unique even if an older engine left one behind.
-    private func store(_ artifacts: [ArtifactRecord], _ db: Database) throws {
-        for var artifact in artifacts {
+    /// Inserts a stage's artifacts and their counts. A task is redone only after a failure,
+    /// which stores nothing; replacing keeps (clip, name) unique even if an older engine left
+    /// one behind (the replaced artifact's counts go with it).
+    private func store(_ artifacts: [(record: ArtifactRecord, counts: StatusCounts)], _ db: Database) throws {
+        for (var artifact, counts) in artifacts {
             try db.execute(sql: "DELETE FROM artifacts WHERE clip_id = ? AND name = ?", arguments: [clipId, artifact.name])
             try artifact.insert(db)
+            for (counter, keys) in counts.counts {
+                for (key, n) in keys {
+                    try db.execute(sql: "INSERT INTO artifact_counts (artifact_id, counter, key, n) VALUES (?, ?, ?, ?)",
+                                   arguments: [artifact.id, counter, key, n])
+                }
+            }
         }
     }
 

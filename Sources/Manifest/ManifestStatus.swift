@@ -1,8 +1,10 @@
 // The state of a manifest at a glance: sources, clips (a clip is done when every stage of
 // the pipeline is done for it), per-stage task counts, failures with their causes, and
-// the last run's throughput. `pseudotrack status` prints it. Its counts are counters kept
-// by the write transactions (StatusCounts), so it reads a few dozen rows whatever the
-// manifest's size, besides the failures and skip reasons it lists.
+// the last run's throughput. Its counts are counters kept by the write transactions
+// (StatusCounts), so it reads a few dozen rows whatever the manifest's size, besides the
+// failures and skip reasons it lists. The counters artifacts stated are passed on as they
+// are (`artifactCounters`): what they mean is the pipeline's (Pipeline's PipelineStatus,
+// which `pseudotrack status` prints).
 
 import Foundation
 import GRDB
@@ -45,8 +47,6 @@ public struct ManifestStatus: Codable, Sendable {
     public var clips = Clips()
     public var stages: [String: [String: Int]] = [:]
     public var skipped: [Skip] = []
-    /// Clips labelled by each teacher (the teacher stage's draw, artifacts.metadata).
-    public var teachers: [String: Int] = [:]
     /// Sealed training shards (all output directories).
     public struct Shards: Codable, Sendable {
         public var shards = 0, clips = 0, tracks = 0, rawBytes = 0, zipBytes = 0
@@ -54,38 +54,30 @@ public struct ManifestStatus: Codable, Sendable {
         enum CodingKeys: String, CodingKey { case shards, clips, tracks, rawBytes = "raw_bytes", zipBytes = "zip_bytes", directory }
     }
     public var shards = Shards()
-    /// The quality stage's totals: labels in and out, and labels removed by each rule.
-    public struct Quality: Codable, Sendable {
-        public var clips = 0, labelsIn = 0, labelsOut = 0, tracksIn = 0, tracksOut = 0
-        public var removed: [String: Int] = [:]
-        /// Rig clips' 3D labels kept, by how they were made: `depth`, `triangulated_K` (K views).
-        public var made3D: [String: Int] = [:]
-        enum CodingKeys: String, CodingKey {
-            case clips, labelsIn = "labels_in", labelsOut = "labels_out", tracksIn = "tracks_in", tracksOut = "tracks_out", removed
-            case made3D = "labels_made_3d"
-        }
-    }
-    public var quality = Quality()
     public var failures: [Failure] = []
     public var failuresTotal = 0
     public var lastRun: LastRun?
+    /// The counters the stored artifacts stated (counter → key → n), for their writer to
+    /// read; not part of this summary's JSON.
+    public var artifactCounters: [String: [String: Int]] = [:]
 
     enum CodingKeys: String, CodingKey {
         case manifest, pipelineSha256 = "pipeline_sha256", stageOrder = "stage_order", videos, clips, stages,
-             skipped, teachers, shards, quality, failures, failuresTotal = "failures_total", lastRun = "last_run"
+             skipped, shards, failures, failuresTotal = "failures_total", lastRun = "last_run"
     }
 }
 
 extension ManifestDatabase {
     /// Summarises the manifest. `failureLimit` caps the failures listed (all are counted).
     /// The counts come from the counters the write transactions keep (StatusCounts);
-    /// `countingRows` counts them from the rows instead, as before migration 0008.
-    public func status(failureLimit: Int = 1000, countingRows: Bool = false) throws -> ManifestStatus {
+    /// `countingRows` counts them from the rows instead, as before migration 0008, with
+    /// `counting` for artifacts stored before 0009.
+    public func status(failureLimit: Int = 1000, countingRows: Bool = false, counting: ArtifactCounting? = nil) throws -> ManifestStatus {
         try read { db in
             let pipeline = try ManifestPipeline.fetchOne(db, key: 1)
             var status = ManifestStatus(manifest: path, pipelineSha256: pipeline?.pipelineSha256,
                                         stageOrder: pipeline?.stageNames ?? [])
-            let counts = try !countingRows && StatusCounts.kept(db) ? StatusCounts.read(db) : StatusCounts.recount(db)
+            let counts = try !countingRows && StatusCounts.kept(db) ? StatusCounts.read(db) : StatusCounts.recount(db, counting: counting)
             let sources = counts["sources"]
             status.videos = ManifestStatus.Videos(total: sources.values.reduce(0, +), ingested: sources["ingested"] ?? 0,
                                                   duplicates: sources["duplicate"] ?? 0, failed: sources["failed"] ?? 0)
@@ -105,12 +97,7 @@ extension ManifestDatabase {
                                                         AND p.stage_index < t.stage_index AND p.state = 'skipped')
                 GROUP BY error ORDER BY n DESC LIMIT 50
                 """).map { ManifestStatus.Skip(reason: ($0["error"] as String?) ?? "", clips: $0["n"]) }
-            status.teachers = counts["teachers"]
-            status.quality.clips = counts["quality", "clips"]
-            status.quality.labelsIn = counts["quality", "labels_in"]; status.quality.labelsOut = counts["quality", "labels_out"]
-            status.quality.tracksIn = counts["quality", "tracks_in"]; status.quality.tracksOut = counts["quality", "tracks_out"]
-            status.quality.removed = counts["labels_removed"]
-            status.quality.made3D = counts["labels_made"]
+            status.artifactCounters = counts.artifactCounters
             if try db.tableExists("shards"), let row = try Row.fetchOne(db, sql: """
                 SELECT COUNT(*) AS shards, COALESCE(SUM(samples), 0) AS clips, COALESCE(SUM(raw_bytes), 0) AS raw,
                        COALESCE(SUM(zip_bytes), 0) AS zip, MIN(directory) AS directory FROM shards

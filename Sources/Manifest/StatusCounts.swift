@@ -1,16 +1,20 @@
-// The counts `status` is made of — sources, clips and each stage's tasks by state, clips
-// by teacher, the quality stage's label totals, the tracks in sealed shards — read from
-// the `status_counts` table that triggers keep exact inside every write (migration 0008),
-// or counted from the rows. Reading them costs the same at a thousand clips as at a
-// million (`pseudotrack bench manifest`: 1,000,000 clips, see Manifests/README.md);
-// counting them scans every task and artifact. Counting serves a manifest made before
-// 0008 opened read-only (nothing is migrated then), and is what the tests hold the
-// counters to after every kind of write.
+// The counts `status` is made of — sources, clips and each stage's tasks by state, the
+// tracks in sealed shards, and whatever counters the stored artifacts state (their
+// writer's; the manifest does not know what they mean) — read from the `status_counts`
+// table that triggers keep exact inside every write (migrations 0008 and 0009), or
+// counted from the rows. Reading them costs the same at a thousand clips as at a million
+// (`pseudotrack bench manifest`: 1,000,000 clips, see Manifests/README.md); counting them
+// scans every task and artifact. Counting serves a manifest made before 0008 opened
+// read-only (nothing is migrated then; its artifacts' counts come from their metadata
+// through the caller's ArtifactCounting), and is what the tests hold the counters to
+// after every kind of write.
 
 import Foundation
 import GRDB
 
-/// counter → key → n, without zeros. Counters and keys as in Manifests/migrations/0008_status_counts.sql.
+/// counter → key → n, without zeros. The manifest's own counters (`sources`, `clips`,
+/// `tasks:<stage>`, `shards`) as in Manifests/migrations/0008_status_counts.sql; the others
+/// are what artifacts stated (0009).
 public struct StatusCounts: Equatable, Sendable, CustomStringConvertible {
     public var counts: [String: [String: Int]] = [:]
 
@@ -28,7 +32,8 @@ public struct StatusCounts: Equatable, Sendable, CustomStringConvertible {
 
     static let tasksPrefix = "tasks:"
 
-    mutating func add(_ counter: String, _ key: String, _ n: Int) {
+    /// Adds n to (counter, key); a count that reaches 0 is removed.
+    public mutating func add(_ counter: String, _ key: String, _ n: Int) {
         guard n != 0 else { return }
         counts[counter, default: [:]][key, default: 0] += n
         if counts[counter]?[key] == 0 { counts[counter]?[key] = nil }
@@ -39,6 +44,16 @@ public struct StatusCounts: Equatable, Sendable, CustomStringConvertible {
         counts.keys.sorted().map { counter in
             "\(counter): " + counts[counter]!.keys.sorted().map { "\($0)=\(counts[counter]![$0]!)" }.joined(separator: " ")
         }.joined(separator: "; ")
+    }
+
+    /// The counters stated by artifacts: every counter but the manifest's own.
+    public var artifactCounters: [String: [String: Int]] {
+        counts.filter { counter, _ in !["sources", "clips", "shards"].contains(counter) && !counter.hasPrefix(Self.tasksPrefix) }
+    }
+
+    /// The sum of several counts.
+    public mutating func add(_ other: StatusCounts) {
+        for (counter, keys) in other.counts { for (key, n) in keys { add(counter, key, n) } }
     }
 
     /// Whether the manifest keeps counters (migration 0008 applied).
@@ -53,8 +68,10 @@ public struct StatusCounts: Equatable, Sendable, CustomStringConvertible {
         return result
     }
 
-    /// The same counts, counted from the rows (every task and artifact is read).
-    static func recount(_ db: Database) throws -> StatusCounts {
+    /// The same counts, counted from the rows (every task and artifact is read). The
+    /// artifacts' counts are those they stated (0009), or else, for a manifest from before
+    /// 0009, `counting` applied to each artifact that has metadata (none without it).
+    static func recount(_ db: Database, counting: ArtifactCounting?) throws -> StatusCounts {
         var result = StatusCounts()
         func add(_ sql: String) throws {
             for row in try Row.fetchAll(db, sql: sql) { result.add(row[0], row[1], row[2]) }
@@ -70,24 +87,11 @@ public struct StatusCounts: Equatable, Sendable, CustomStringConvertible {
             GROUP BY state
             """)
         try add("SELECT '\(tasksPrefix)' || stage, state, COUNT(*) FROM tasks GROUP BY stage, state")
-        try add("""
-            SELECT 'teachers', COALESCE(CAST(json_extract(CASE WHEN json_valid(metadata) THEN metadata END, '$.teacher') AS TEXT), '?') AS teacher,
-                   COUNT(*)
-            FROM artifacts WHERE name = 'tracks' AND metadata IS NOT NULL GROUP BY teacher
-            """)
-        let labelled = "FROM artifacts WHERE name = 'labels' AND json_valid(metadata) AND json_type(metadata, '$.quality') = 'object'"
-        try add("SELECT 'quality', 'clips', COUNT(*) \(labelled)")
-        try add("""
-            SELECT 'quality', q.key, SUM(q.value) FROM (SELECT metadata \(labelled)) a, json_each(a.metadata, '$.quality') q
-            WHERE q.type = 'integer' AND q.key IN ('labels_in', 'labels_out', 'tracks_in', 'tracks_out') GROUP BY q.key
-            """)
-        for (counter, path) in [("labels_removed", "$.quality.labels_removed"), ("labels_made", "$.quality.labels_made")] {
-            try add("""
-                SELECT '\(counter)', r.key, SUM(r.value)
-                FROM (SELECT metadata FROM artifacts WHERE name = 'labels' AND json_valid(metadata)
-                      AND json_type(metadata, '\(path)') = 'object') a, json_each(a.metadata, '\(path)') r
-                WHERE r.type = 'integer' GROUP BY r.key
-                """)
+        if try db.tableExists("artifact_counts") {
+            try add("SELECT counter, key, SUM(n) FROM artifact_counts GROUP BY counter, key")
+        } else if let counting {
+            let rows = try Row.fetchCursor(db, sql: "SELECT name, metadata FROM artifacts WHERE metadata IS NOT NULL")
+            while let row = try rows.next() { result.add(counting(row[0], row[1])) }
         }
         if try db.tableExists("shard_samples") {
             try add("SELECT 'shards', 'tracks', COALESCE(SUM(tracks), 0) FROM shard_samples")
@@ -96,14 +100,19 @@ public struct StatusCounts: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// What an artifact, stored before its writer stated its counts (migration 0009), adds to
+/// `status`, from its name and metadata: given by the code that knows what the artifacts
+/// are (Pipeline's ArtifactCounters).
+public typealias ArtifactCounting = @Sendable (_ name: String, _ metadata: String) -> StatusCounts
+
 extension ManifestDatabase {
     /// The counters `status` reads (or, before migration 0008, the counts from the rows).
-    public func statusCounts() throws -> StatusCounts {
-        try read { db in try StatusCounts.kept(db) ? StatusCounts.read(db) : StatusCounts.recount(db) }
+    public func statusCounts(counting: ArtifactCounting? = nil) throws -> StatusCounts {
+        try read { db in try StatusCounts.kept(db) ? StatusCounts.read(db) : StatusCounts.recount(db, counting: counting) }
     }
 
     /// The same counts, counted from the rows: what the counters must equal.
-    public func recountStatus() throws -> StatusCounts {
-        try read { db in try StatusCounts.recount(db) }
+    public func recountStatus(counting: ArtifactCounting? = nil) throws -> StatusCounts {
+        try read { db in try StatusCounts.recount(db, counting: counting) }
     }
 }

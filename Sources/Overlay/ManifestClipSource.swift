@@ -6,11 +6,14 @@
 // reprojection of the 3D track (`tracks_views`, `visibility_views`); its removed labels
 // are not recorded per label and are not drawn. A clip the quality stage has not reached
 // shows the teacher's labels. Source files changed since ingest (size differs) are refused.
+// Each artifact is decoded by its Pipeline codec (PointsArtifact, TracksArtifact,
+// LabelsArtifact, RigLabels), provenance included.
 
 import Foundation
 import GRDB
 import Imaging
 import Manifest
+import Pipeline
 import VideoIO
 
 public enum ManifestClipSource {
@@ -22,27 +25,29 @@ public enum ManifestClipSource {
         }
         guard let clip else { throw OverlayError.input("\(manifest.path): no clip \(id)") }
         guard !videos.isEmpty else { throw OverlayError.input("\(manifest.path): clip \(id) has no video") }
-        func tensors(_ name: String) throws -> ArtifactTensors? {
+        /// The artifact `name` decoded by its Pipeline codec; nil if the clip has none yet.
+        func artifact<T>(_ name: String, _ decode: (ArtifactRecord) throws -> T) throws -> T? {
             guard let record = try manifest.artifact(clip: id, name: name) else { return nil }
-            return try ArtifactTensors(try record.payload(), name: "\(name) of clip \(id)")
+            do { return try decode(record) } catch { throw OverlayError.input("clip \(id): artifact \(name): \(error)") }
         }
-        guard let points = try tensors("points") else { throw OverlayError.input("clip \(id): no points artifact yet (the points stage has not run)") }
-        guard let tracks = try tensors("tracks") else { throw OverlayError.input("clip \(id): no tracks artifact yet (the teacher stage has not run)") }
-        let labels = try tensors("labels")
-        let queries = try points.floats("queries")
-        let n = queries.count / 3, t = clip.frameCount
-        let colours = (0..<n).map { TrackColours.colour(x: queries[3 * $0 + 1], y: queries[3 * $0 + 2], width: clip.storedWidth, height: clip.storedHeight) }
+        guard let points = try artifact(PointsArtifact.name, { try PointsArtifact(decoding: $0.payload()) }) else {
+            throw OverlayError.input("clip \(id): no points artifact yet (the points stage has not run)")
+        }
+        guard let tracks = try artifact("tracks", { try TracksArtifact<TeacherProvenance>(decoding: $0.payload()) }) else {
+            throw OverlayError.input("clip \(id): no tracks artifact yet (the teacher stage has not run)")
+        }
+        let labels = try artifact(LabelsArtifact.name) { record -> ClipLabels in
+            record.format == RigLabels.format ? .rig(try RigLabels(decoding: record.payload())) : .video(try LabelsArtifact(decoding: record.payload()))
+        }
+        let n = points.queries.count, t = clip.frameCount
+        let colours = points.queries.map { TrackColours.colour(x: $0.x, y: $0.y, width: clip.storedWidth, height: clip.storedHeight) }
         let frames = try decodeFrames(clip, videos: videos)
-        let teacher = jsonObject(tracks.metadata["teacher"])["teacher"] as? String ?? "?"
-        var checker = "-"
-        if let quality = labels?.metadata["quality"] { checker = (jsonObject(quality)["quality"] as? [String: Any])?["checker"] as? String ?? "-" }
-        var result = OverlayClip(views: [], points: n, colours: colours, teacher: teacher, checker: checker, sourceFrames: clip.frames)
+        var result = OverlayClip(views: [], points: n, colours: colours, teacher: tracks.provenance.teacher,
+                                 checker: labels?.checker ?? "-", sourceFrames: clip.frames)
 
-        if let labels, labels.has("tracks3d") {
-            let kept = try labels.int32s("kept").map(Int.init)
-            let positions = try labels.floats("tracks_views"), seen = try labels.uint8s("visibility_views"), valid = try labels.uint8s("valid")
-            let m = kept.count
-            guard let shape = labels.shape("tracks_views"), shape == [videos.count, t, m, 2] else {
+        if case .rig(let rig)? = labels {
+            let kept = rig.kept ?? [], m = kept.count, views = rig.tracks
+            guard views.views == videos.count, views.frames == t, views.points == m else {
                 throw OverlayError.input("clip \(id): labels' tracks_views is not [\(videos.count), \(t), \(m), 2]")
             }
             result.views = videos.indices.map { v in
@@ -50,8 +55,8 @@ public enum ManifestClipSource {
                 for f in 0..<t {
                     for (k, p) in kept.enumerated() {
                         let a = (v * t + f) * m + k
-                        view.positions[2 * (f * n + p)] = positions[2 * a]; view.positions[2 * (f * n + p) + 1] = positions[2 * a + 1]
-                        if valid[f * m + k] != 0 { view.states[f * n + p] = seen[a] != 0 ? .visible : .occluded }
+                        view.positions[2 * (f * n + p)] = views.viewPositions[2 * a]; view.positions[2 * (f * n + p) + 1] = views.viewPositions[2 * a + 1]
+                        if views.valid[f * m + k] { view.states[f * n + p] = views.viewVisible[a] ? .visible : .occluded }
                     }
                 }
                 return view
@@ -60,34 +65,48 @@ public enum ManifestClipSource {
         }
 
         var view = OverlayView(name: videos[0].viewName, frames: frames[0], points: n)
-        let teacherPositions = try tracks.floats("tracks"), teacherValid = try tracks.uint8s("valid"), teacherSeen = try tracks.uint8s("visible")
-        guard teacherPositions.count == t * n * 2 else { throw OverlayError.input("clip \(id): tracks is not [\(t), \(n), 2]") }
-        view.positions = teacherPositions
-        if let labels {
-            let kept = try labels.int32s("kept").map(Int.init), m = kept.count
-            let kPositions = try labels.floats("tracks"), kValid = try labels.uint8s("valid"), kSeen = try labels.uint8s("visible")
-            guard kPositions.count == t * m * 2 else { throw OverlayError.input("clip \(id): labels is not [\(t), \(m), 2]") }
-            let removedBy = labels.has("removed_by") ? try labels.uint8s("removed_by") : nil
-            result.rules = labels.metadata["removed_by_rules"].map { $0.split(separator: ",").map(String.init) } ?? []
+        let teacher = tracks.labels
+        guard teacher.frames == t, teacher.points == n else { throw OverlayError.input("clip \(id): tracks is not [\(t), \(n), 2]") }
+        view.positions = teacher.tracks
+        if case .video(let labelled)? = labels {
+            let kept = labelled.kept, m = kept.count, k = labelled.labels
+            guard k.frames == t, k.points == m else { throw OverlayError.input("clip \(id): labels is not [\(t), \(m), 2]") }
+            // Manifests labelled before `removed_by` existed have none: their removed labels' rule is unknown (0).
+            let removedBy = labelled.removedBy.count == t * n ? labelled.removedBy : nil
+            result.rules = labelled.removedByRules
             var isKept = [Int?](repeating: nil, count: n)
-            for (k, p) in kept.enumerated() { isKept[p] = k }
+            for (j, p) in kept.enumerated() { isKept[p] = j }
             for f in 0..<t {
                 for p in 0..<n {
                     let i = f * n + p
-                    if let k = isKept[p], kValid[f * m + k] != 0 {
-                        view.positions[2 * i] = kPositions[2 * (f * m + k)]; view.positions[2 * i + 1] = kPositions[2 * (f * m + k) + 1]
-                        view.states[i] = kSeen[f * m + k] != 0 ? .visible : .occluded
-                    } else if teacherValid[i] != 0 {
+                    if let j = isKept[p], k.valid[f * m + j] {
+                        view.positions[2 * i] = k.tracks[2 * (f * m + j)]; view.positions[2 * i + 1] = k.tracks[2 * (f * m + j) + 1]
+                        view.states[i] = k.visible[f * m + j] ? .visible : .occluded
+                    } else if teacher.valid[i] {
                         view.states[i] = .removed
-                        view.removedBy[i] = removedBy.map { $0.count == t * n ? $0[i] : 0 } ?? 0
+                        view.removedBy[i] = removedBy?[i] ?? 0
                     }
                 }
             }
         } else {
-            for i in 0..<(t * n) where teacherValid[i] != 0 { view.states[i] = teacherSeen[i] != 0 ? .visible : .occluded }
+            for i in 0..<(t * n) where teacher.valid[i] { view.states[i] = teacher.visible[i] ? .visible : .occluded }
         }
         result.views = [view]
         return result
+    }
+
+    /// A clip's `labels`: a video clip's LabelsArtifact or a rig clip's RigLabels.
+    enum ClipLabels {
+        case video(LabelsArtifact)
+        case rig(RigLabels)
+
+        /// The tracker the quality stage weighed the teacher against.
+        var checker: String? {
+            switch self {
+            case .video(let labels): return labels.quality.quality.checker
+            case .rig(let labels): return labels.quality?.quality.checker
+            }
+        }
     }
 
     /// Each view's frames of `clip`, RGB at the stored geometry.

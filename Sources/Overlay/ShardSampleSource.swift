@@ -32,7 +32,8 @@ public enum ShardSampleSource {
             throw OverlayError.input("\(directory) sample \(k): no video_mp4 column (shards written without media cannot be drawn)")
         }
         var meta: [String: Any] = [:]
-        if case .json(let text)? = columns["meta"] { meta = jsonObject(text) }
+        // Read leniently: a shard may be anybody's, and a drawing needs only the names in it.
+        if case .json(let text)? = columns["meta"] { meta = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
         let path = NSTemporaryDirectory() + "pseudotrack-render-\(getpid())-\(k).mp4"
         defer { unlink(path) }
         guard FileManager.default.createFile(atPath: path, contents: Data(mp4)) else { throw OverlayError.input("\(path): cannot be written") }

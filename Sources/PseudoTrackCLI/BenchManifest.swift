@@ -14,6 +14,7 @@ import ArgumentParser
 import Foundation
 import GRDB
 import Manifest
+import Pipeline
 
 struct BenchManifest: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -73,9 +74,9 @@ struct BenchManifest: ParsableCommand {
         }
         // status from the counters, and as before migration 0008 (counting the rows), on the
         // same file in the same run: the reference. Both must say the same.
-        func timedStatus(_ database: ManifestDatabase, countingRows: Bool) throws -> (seconds: Double, status: ManifestStatus) {
+        func timedStatus(_ database: ManifestDatabase, countingRows: Bool) throws -> (seconds: Double, status: PipelineStatus) {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let status = try database.status(failureLimit: 100, countingRows: countingRows)
+            let status = try database.pipelineStatus(failureLimit: 100, countingRows: countingRows)
             return (Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9, status)
         }
         var statusTimes: [Double] = [], countingTimes: [Double] = []
@@ -85,13 +86,13 @@ struct BenchManifest: ParsableCommand {
             statusTimes.append(counted.seconds)
             done = counted.status.clips.done
         }
-        var recounted: ManifestStatus? = nil
+        var recounted: PipelineStatus? = nil
         for _ in 0..<referenceRuns {
             let reference = try timedStatus(manifest, countingRows: true)
             countingTimes.append(reference.seconds)
             recounted = reference.status
         }
-        if let recounted, try JSONText.encode(recounted) != JSONText.encode(try manifest.status(failureLimit: 100)) {
+        if let recounted, try JSONText.encode(recounted) != JSONText.encode(try manifest.pipelineStatus(failureLimit: 100)) {
             throw ValidationError("status from the counters differs from status counted from the rows:\n\(try manifest.statusCounts())\n\(try manifest.recountStatus())")
         }
         let readOnly = try ManifestDatabase(path: path, readOnly: true)
@@ -190,9 +191,14 @@ struct BenchManifest: ParsableCommand {
 
     /// Finishes the first `clips` clips as sealing leaves them (SQL, in one transaction).
     func finish(_ manifest: ManifestDatabase, clips: Int) throws {
-        // Metadata of the sizes a real run stores (teacher, labels with the quality totals).
-        let teacher = "{\"teacher\":\"klt-offline\",\"points\":1024,\"frames\":48,\"seconds\":0.41}"
-        let labels = "{\"quality\":{\"labels_in\":49152,\"labels_out\":40731,\"tracks_in\":1024,\"tracks_out\":902,\"labels_removed\":{\"agreement\":3120,\"appearance\":2210,\"cycle\":1400,\"duplicates\":512,\"motion\":700,\"visibility\":479}},\"tracker\":\"flow\"}"
+        // Metadata as a real run stores it (the teacher's provenance, the quality totals), and
+        // what each such artifact adds to status (ArtifactCounters).
+        let teacher = "{\"draw\":{\"choose\":\"random\",\"ensemble\":[\"klt-offline\"],\"weights\":[1]},\"params\":{\"window\":\"21\"},\"teacher\":\"klt-offline\",\"version\":\"1\"}"
+        let labels = "{\"quality\":{\"checker\":\"flow\",\"labels_in\":49152,\"labels_out\":40731,\"labels_removed\":{\"agreement\":3120,\"appearance\":2210,\"cycle\":1400,\"duplicates\":512,\"motion\":700,\"visibility\":479},\"occluded_out\":2731,\"tracks_in\":1024,\"tracks_out\":902,\"tracks_removed\":{\"short-track\":122},\"visible_out\":38000}}"
+        let counts = [("tracks", ArtifactCounters.counting("tracks", teacher)), ("labels", ArtifactCounters.counting("labels", labels))]
+        guard counts[0].1["teachers", "klt-offline"] == 1, counts[1].1["quality", "clips"] == 1 else {
+            throw ValidationError("the bench's artifact metadata no longer reads as the pipeline's provenance")
+        }
         try manifest.write { db in
             let now = Date().timeIntervalSince1970
             try db.execute(sql: """
@@ -210,6 +216,15 @@ struct BenchManifest: ParsableCommand {
                        CASE stage WHEN 'teacher' THEN ? WHEN 'quality' THEN ? ELSE NULL END
                 FROM tasks WHERE clip_id <= ? AND stage != 'shards'
                 """, arguments: [now, teacher, labels, clips])
+            for (name, artifactCounts) in counts {
+                for (counter, keys) in artifactCounts.counts {
+                    for (key, n) in keys {
+                        try db.execute(sql: """
+                            INSERT INTO artifact_counts (artifact_id, counter, key, n) SELECT id, ?, ?, ? FROM artifacts WHERE name = ?
+                            """, arguments: [counter, key, n, name])
+                    }
+                }
+            }
             try db.execute(sql: """
                 INSERT INTO shards (directory, shard_index, basename, samples, raw_bytes, raw_sha1, zip_bytes, zip_sha1, entry, lease_owner, sealed_at)
                 SELECT '/shared/out/part-00000', k, printf('shard.%05d.mds.zstd', k), 100, 60000000, lower(hex(randomblob(20))),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Manifest
+import Pipeline
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let manifest = try manifestOptions.open(readOnly: true)
-        let status = try manifest.status(failureLimit: failures)
+        let status = try manifest.pipelineStatus(failureLimit: failures)
         if json {
             print(try JSONText.encode(status))
             return

@@ -6,7 +6,6 @@
 // refuses to start when not even one fits, unless `--ignore-memory-estimate`.
 
 import Foundation
-import GRDB
 import Manifest
 import Pipeline
 import PipelineDefinition
@@ -16,12 +15,8 @@ enum WorkerMemoryEstimate {
 
     /// Bytes one worker needs for the largest clip of `manifest` (clips of `length` frames).
     static func bytes(manifest: ManifestDatabase, length: Int) throws -> Int {
-        let (pixels, views) = try manifest.read { db -> (Int, Int) in
-            let pixels = try Int.fetchOne(db, sql: "SELECT MAX(stored_width * stored_height) FROM clips") ?? 0
-            let views = try Int.fetchOne(db, sql: "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM videos GROUP BY source_id)") ?? 1
-            return (pixels, views)
-        }
-        let clip = InputLimits.clipBytes(width: pixels, height: 1, frames: length, views: views)
+        let largest = try manifest.largestClip()
+        let clip = InputLimits.clipBytes(width: largest.storedPixels, height: 1, frames: length, views: largest.views)
         let (doubled, overflow) = clip.multipliedReportingOverflow(by: 2)
         return overflow ? Int.max : doubled.addingReportingOverflow(baseBytes).overflow ? Int.max : doubled + baseBytes
     }

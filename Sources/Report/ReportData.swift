@@ -1,5 +1,5 @@
 // What the report shows, read from a manifest (read-only) in a handful of queries that
-// stay fast at 100,000 clips: the status summary (Manifest.status), one row per clip
+// stay fast at 100,000 clips: the status summary (Pipeline's PipelineStatus), one row per clip
 // (state, source, teacher, the quality stage's counts, why it was skipped or failed, from
 // the artifacts' metadata through json_extract, never their payloads), the seconds each
 // stage took, when each clip ended (throughput over time), and failures by stage and cause.
@@ -7,6 +7,7 @@
 import Foundation
 import GRDB
 import Manifest
+import Pipeline
 
 public struct ClipRow: Sendable {
     public var id: Int64
@@ -26,7 +27,7 @@ public struct ClipRow: Sendable {
 public struct StageTime: Sendable { public var stage: String; public var tasks: Int; public var seconds: Double }
 
 public struct ReportData: Sendable {
-    public var status: ManifestStatus
+    public var status: PipelineStatus
     public var pipelineSeed: Int64
     public var clips: [ClipRow]
     public var stageTimes: [StageTime]
@@ -38,7 +39,7 @@ public struct ReportData: Sendable {
     public var failures: [(stage: String, cause: String, count: Int)]
 
     public static func read(_ manifest: ManifestDatabase) throws -> ReportData {
-        let status = try manifest.status(failureLimit: 50)
+        let status = try manifest.pipelineStatus(failureLimit: 50)
         return try manifest.read { db -> ReportData in
             let seed = try Int64.fetchOne(db, sql: "SELECT seed FROM manifest_pipeline WHERE id = 1") ?? 0
             var clips: [ClipRow] = []

@@ -3,6 +3,7 @@
 
 import Foundation
 import Manifest
+import Pipeline
 
 enum ReportPages {
     static func index(_ data: ReportData, gallery: [ClipRow], errors: [String?], pageSize: Int) -> String {

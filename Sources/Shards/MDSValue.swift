@@ -55,7 +55,7 @@ public struct MDSArray: Equatable, Sendable {
         case .int32: return data.withUnsafeBytes { $0.bindMemory(to: Int32.self).map { Float($0) } }
         case .uint8: return data.map { Float($0) }
         case .uint16: return data.withUnsafeBytes { $0.bindMemory(to: UInt16.self).map { Float(UInt16(littleEndian: $0)) } }
-        case .bool, .int64, .float64: preconditionFailure("MDSArray: no MDS encoding of \(dtype)")
+        case .bool, .int8, .int16, .uint32, .uint64, .int64, .float64: preconditionFailure("MDSArray: no MDS encoding of \(dtype)")
         }
     }
 

@@ -7,6 +7,7 @@
 // clip with the tail of the teacher's stderr. A teacher's own error answer fails the
 // clip at once (it would answer the same again).
 
+import ArrayFiles
 import Foundation
 import Imaging
 
@@ -74,8 +75,8 @@ public final class ExternalTeacher: Teacher, @unchecked Sendable {
         for image in rgb { frames.append(contentsOf: image.bytes) }
         let rows = queries.flatMap { [Float($0.t), $0.x, $0.y] }
         let arrays = [
-            WireArray(name: "frames", dtype: "uint8", shape: [rgb.count, first.height, first.width, 3], bytes: frames),
-            WireArray(name: "queries", dtype: "float32", shape: [queries.count, 3], bytes: Self.littleEndian(rows)),
+            WireArray(name: "frames", dtype: .uint8, shape: [rgb.count, first.height, first.width, 3], bytes: frames),
+            WireArray(name: "queries", dtype: .float32, shape: [queries.count, 3], bytes: Self.littleEndian(rows)),
         ]
         lock.lock(); defer { lock.unlock() }
         var lastFailure = ""
@@ -108,18 +109,18 @@ public final class ExternalTeacher: Teacher, @unchecked Sendable {
 
     /// Checks the answer's arrays against the request and converts them.
     static func tracks(_ arrays: [WireArray], frames t: Int, points n: Int) throws -> TeacherTracks {
-        func array(_ name: String, _ dtype: String, _ shape: [Int], required: Bool = true) throws -> WireArray? {
+        func array(_ name: String, _ dtype: ElementType, _ shape: [Int], required: Bool = true) throws -> WireArray? {
             guard let a = arrays.first(where: { $0.name == name }) else {
                 if required { throw ExternalTeacherError.refused("the answer has no '\(name)' array") }
                 return nil
             }
             guard a.dtype == dtype, a.shape == shape else {
-                throw ExternalTeacherError.refused("'\(name)' is \(a.dtype) \(a.shape); expected \(dtype) \(shape)")
+                throw ExternalTeacherError.refused("'\(name)' is \(a.dtype.rawValue) \(a.shape); expected \(dtype.rawValue) \(shape)")
             }
             return a
         }
-        let tracks = try array("tracks", "float32", [t, n, 2])!, visibility = try array("visibility", "uint8", [t, n])!
-        let confidence = try array("confidence", "float32", [t, n])!, valid = try array("valid", "uint8", [t, n], required: false)
+        let tracks = try array("tracks", .float32, [t, n, 2])!, visibility = try array("visibility", .uint8, [t, n])!
+        let confidence = try array("confidence", .float32, [t, n])!, valid = try array("valid", .uint8, [t, n], required: false)
         var out = TeacherTracks(frames: t, points: n)
         out.tracks = floats(tracks.bytes)
         guard out.tracks.allSatisfy({ $0.isFinite }) else { throw ExternalTeacherError.refused("'tracks' holds values that are not finite") }

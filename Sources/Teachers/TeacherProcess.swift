@@ -5,6 +5,7 @@
 // failure. SIGPIPE is ignored so that a teacher dying mid-request is an error, not the
 // end of the worker.
 
+import ArrayFiles
 import Foundation
 
 public enum ExternalTeacherError: Error, CustomStringConvertible, Equatable {
@@ -24,16 +25,14 @@ public enum ExternalTeacherError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-/// An array on the wire.
+/// An array on the wire; its dtype is named by ElementType's raw value (`uint8`, `float32`).
 struct WireArray {
     var name: String
-    var dtype: String
+    var dtype: ElementType
     var shape: [Int]
     var bytes: [UInt8]
 
-    var itemSize: Int? { ["uint8": 1, "int8": 1, "uint16": 2, "int16": 2, "float16": 2, "uint32": 4, "int32": 4,
-                          "float32": 4, "uint64": 8, "int64": 8, "float64": 8][dtype] }
-    var header: [String: Any] { ["name": name, "dtype": dtype, "shape": shape] }
+    var header: [String: Any] { ["name": name, "dtype": dtype.rawValue, "shape": shape] }
 }
 
 final class TeacherProcess {
@@ -219,13 +218,15 @@ final class TeacherProcess {
         }
         var arrays: [WireArray] = []
         for entry in header["arrays"] as? [[String: Any]] ?? [] {
-            guard let name = entry["name"] as? String, let dtype = entry["dtype"] as? String,
+            guard let name = entry["name"] as? String, let dtypeName = entry["dtype"] as? String,
                   let shape = entry["shape"] as? [Int], shape.allSatisfy({ $0 >= 0 }) else {
                 throw ExternalTeacherError.broken("an array entry without name, dtype and shape: \(entry)")
             }
+            guard let dtype = ElementType(rawValue: dtypeName) else {
+                throw ExternalTeacherError.broken("unknown dtype '\(dtypeName)' of array '\(name)'")
+            }
             var array = WireArray(name: name, dtype: dtype, shape: shape, bytes: [])
-            guard let size = array.itemSize else { throw ExternalTeacherError.broken("unknown dtype '\(dtype)' of array '\(name)'") }
-            let count = shape.reduce(size, *)
+            let count = shape.reduce(dtype.size, *)
             while buffer.count < count { try fill(deadline: deadline) }
             array.bytes = Array(buffer[..<count])
             buffer.removeSubrange(..<count)

@@ -7,7 +7,7 @@ final class MultiViewTrackFusionTests: XCTestCase {
     struct Fixture {
         var scene: RigScene
         var views: [RigViewFrames]
-        var queries: [(t: Int, x: Float, y: Float)]
+        var queries: [QueryPixel]
         var truth: [[SIMD3<Double>]]      // [N][T]
     }
 
@@ -20,12 +20,12 @@ final class MultiViewTrackFusionTests: XCTestCase {
                           depth: (0..<scene.frameCount).map { scene.render(view: v, frame: $0, textures: textures).1 },
                           width: scene.width, height: scene.height)
         }
-        var queries: [(t: Int, x: Float, y: Float)] = [], truth: [[SIMD3<Double>]] = []
+        var queries: [QueryPixel] = [], truth: [[SIMD3<Double>]] = []
         for y in stride(from: 6, to: scene.height - 6, by: 7) {
             for x in stride(from: 6, to: scene.width - 6, by: 7) {
                 let (qx, qy) = (Double(x) + 0.25, Double(y) + 0.5)
                 guard let track = scene.surfaceTrack(view: 0, frame: 2, x: qx, y: qy) else { continue }
-                queries.append((2, Float(qx), Float(qy))); truth.append(track)
+                queries.append(QueryPixel(t: 2, x: Float(qx), y: Float(qy))); truth.append(track)
             }
         }
         return Fixture(scene: scene, views: views, queries: queries, truth: truth)

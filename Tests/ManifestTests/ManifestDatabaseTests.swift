@@ -3,9 +3,17 @@ import GRDB
 import XCTest
 
 final class ManifestDatabaseTests: ManifestTestCase {
+    /// The largest clip: the most stored pixels of a frame, the most views of a source.
+    func testLargestClip() throws {
+        XCTAssertEqual(try manifest.largestClip(), LargestClip(storedPixels: 0, views: 1))
+        try addSources(2, clips: 2)
+        XCTAssertEqual(try manifest.largestClip(), LargestClip(storedPixels: 64 * 48, views: 1))
+    }
+
     func testSchemaIsMigratedAndWAL() throws {
         XCTAssertEqual(try manifest.schemaVersions(), ["0001_initial", "0002_artifact_metadata", "0003_shards", "0004_video_file_identity", "0005_task_failure_cause",
-                                                         "0006_application_id", "0007_run_end_cause", "0008_status_counts"])
+                                                         "0006_application_id", "0007_run_end_cause", "0008_status_counts",
+                                                         "0009_artifact_counts"])
         let mode = try manifest.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         XCTAssertEqual(mode, "wal")
         // Opening again applies nothing new and keeps the data.

@@ -3,8 +3,8 @@ import GRDB
 @testable import Manifest
 import XCTest
 
-/// The counters `status` reads (migration 0008) against a recount of the rows, after every
-/// kind of write the engine makes, and on a manifest that migrates to them.
+/// The counters `status` reads (migrations 0008 and 0009) against a recount of the rows,
+/// after every kind of write the engine makes, and on a manifest that migrates to them.
 final class StatusCountsTests: ManifestTestCase {
     let sorted: JSONEncoder = { let encoder = JSONEncoder(); encoder.outputFormatting = .sortedKeys; return encoder }()
 
@@ -23,6 +23,29 @@ final class StatusCountsTests: ManifestTestCase {
         return String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
+    /// What this test's `tracks` and `labels` state for status: a writer's counters, which
+    /// the manifest sums without reading them. They are what 0008 read from `labels(…)`'s
+    /// metadata, so that a manifest migrating through 0008 gets the same.
+    static let counting: ArtifactCounting = { name, metadata in
+        var counts = StatusCounts()
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(metadata.utf8))) as? [String: Any] else {
+            if name == "tracks" { counts.add("teachers", "?", 1) }
+            return counts
+        }
+        if name == "tracks" { counts.add("teachers", object["teacher"] as? String ?? "?", 1) }
+        if name == "labels", let quality = object["quality"] as? [String: Any] {
+            counts.add("quality", "clips", 1)
+            for key in ["labels_in", "labels_out", "tracks_in", "tracks_out"] { counts.add("quality", key, quality[key] as? Int ?? 0) }
+            for (key, n) in quality["labels_removed"] as? [String: Int] ?? [:] { counts.add("labels_removed", key, n) }
+            for (key, n) in quality["labels_made"] as? [String: Int] ?? [:] { counts.add("labels_made", key, n) }
+        }
+        return counts
+    }
+
+    func payload(_ name: String, _ bytes: [UInt8], metadata: String) -> ArtifactPayload {
+        ArtifactPayload(name: name, format: "t", bytes: bytes, metadata: metadata, counts: Self.counting(name, metadata))
+    }
+
     /// Runs clip `lease` through what remains of stages a and b (b stores `tracks` with a
     /// teacher and `labels` with quality totals), leaving stage c (the shard) running under
     /// the lease, as a worker does before it seals.
@@ -30,9 +53,8 @@ final class StatusCountsTests: ManifestTestCase {
         for task in lease.tasks where task.stage != "c" {
             try lease.begin(task)
             let artifacts = task.stage == "a" ? [ArtifactPayload(name: "a", format: "t", bytes: [1])] : [
-                ArtifactPayload(name: "tracks", format: "t", bytes: [2], metadata: "{\"teacher\": \"\(teacher)\"}"),
-                ArtifactPayload(name: "labels", format: "t", bytes: [3],
-                                metadata: labels(100, labelsOut, removed: ["cycle": 100 - labelsOut, "motion": 0], made: ["depth": labelsOut])),
+                payload("tracks", [2], metadata: "{\"teacher\": \"\(teacher)\"}"),
+                payload("labels", [3], metadata: labels(100, labelsOut, removed: ["cycle": 100 - labelsOut, "motion": 0], made: ["depth": labelsOut])),
             ]
             try lease.complete(task, artifacts: artifacts, seconds: 0.1)
         }
@@ -121,18 +143,29 @@ final class StatusCountsTests: ManifestTestCase {
         XCTAssertNotNil(try manifest.claim(owner: owner))
         try assertCountersExact("a clip failed by a worker that died in every attempt")
 
-        // An artifact's metadata rewritten, one with JSON that is not valid, one deleted.
+        // An artifact's counts rewritten and added to by hand, one artifact's metadata
+        // rewritten (its counts are what its writer stated: they stay), one deleted.
         try manifest.write { db in
-            try db.execute(sql: "UPDATE artifacts SET metadata = ? WHERE name = 'labels' AND clip_id = ?",
-                           arguments: [labels(100, 10, removed: ["cycle": 90, "new-rule": 3]), first.clipId])
-            try db.execute(sql: "UPDATE artifacts SET metadata = '{not json' WHERE name = 'tracks' AND clip_id = ?", arguments: [takeover.clipId])
+            let labelsId = try Int64.fetchOne(db, sql: "SELECT id FROM artifacts WHERE name = 'labels' AND clip_id = ?", arguments: [first.clipId])
+            try db.execute(sql: "UPDATE artifact_counts SET n = 10 WHERE artifact_id = ? AND counter = 'quality' AND key = 'labels_out'",
+                           arguments: [labelsId])
+            try db.execute(sql: "UPDATE artifact_counts SET n = 90 WHERE artifact_id = ? AND counter = 'labels_removed' AND key = 'cycle'",
+                           arguments: [labelsId])
+            try db.execute(sql: "INSERT INTO artifact_counts (artifact_id, counter, key, n) VALUES (?, 'labels_removed', 'new-rule', 3)",
+                           arguments: [labelsId])
+            try db.execute(sql: "UPDATE artifact_counts SET key = '?' WHERE counter = 'teachers' AND artifact_id = (SELECT id FROM artifacts WHERE name = 'tracks' AND clip_id = ?)",
+                           arguments: [takeover.clipId])
+            try db.execute(sql: "UPDATE artifacts SET metadata = '{not json' WHERE name = 'tracks' AND clip_id = ?", arguments: [first.clipId])
             try db.execute(sql: "DELETE FROM artifacts WHERE name = 'labels' AND clip_id = ?", arguments: [retry.clipId])
         }
-        try assertCountersExact("artifacts rewritten and deleted by hand")
+        try assertCountersExact("artifact counts rewritten, metadata rewritten and an artifact deleted by hand")
         let counts = try manifest.statusCounts()
         XCTAssertEqual(counts["quality", "labels_out"], 10 + 90)
+        XCTAssertEqual(counts["quality", "clips"], 2)
         XCTAssertEqual(counts["labels_removed"], ["cycle": 90 + 10, "new-rule": 3])
+        XCTAssertEqual(counts["labels_made"], ["depth": 70 + 90])
         XCTAssertEqual(counts["teachers"], ["flow": 2, "?": 1])
+        XCTAssertEqual(try manifest.status().artifactCounters["teachers"], ["flow": 2, "?": 1])
         XCTAssertEqual(counts["shards", "tracks"], 8 + 9 + 9)
         XCTAssertEqual(counts["clips"], ["done": 3, "failed": 3, "skipped": 1, "running": 1, "pending": 4])
 
@@ -144,8 +177,10 @@ final class StatusCountsTests: ManifestTestCase {
         XCTAssertEqual(try restored.statusCounts(), try restored.recountStatus())
     }
 
-    /// A manifest written before 0008 gets its counters from its rows when it migrates;
-    /// opened read-only (nothing migrates), its status is counted from the rows.
+    /// A manifest written before 0008 gets its counters from its rows when it migrates
+    /// (0008 reads its artifacts' metadata, 0009 keeps what it read as their counts);
+    /// opened read-only (nothing migrates), its status is counted from the rows, its
+    /// artifacts' counts from their metadata by the caller's counting.
     func testAnOlderManifestMigratesWithCountersBuiltFromItsRows() throws {
         try addSources(3, clips: 3)
         let lease = try XCTUnwrap(try manifest.claim(owner: LeaseOwner()))
@@ -158,7 +193,8 @@ final class StatusCountsTests: ManifestTestCase {
         let expected = try manifest.recountStatus()
         let expectedStatus = try manifest.status()
 
-        // The same rows in a manifest at 0007: 0008's objects dropped, its migration forgotten.
+        // The same rows in a manifest at 0007: 0008's and 0009's objects dropped, their
+        // migrations forgotten.
         let path = "\(directory!)/m.sqlite"
         manifest = nil
         let queue = try DatabaseQueue(path: path)
@@ -167,11 +203,11 @@ final class StatusCountsTests: ManifestTestCase {
                 try db.execute(sql: "DROP TRIGGER \(trigger)")
             }
             try db.execute(sql: """
-                DROP VIEW artifact_status_counts; DROP TABLE status_counts; DROP INDEX sources_failed;
+                DROP TABLE artifact_counts; DROP TABLE status_counts; DROP INDEX sources_failed;
                 ALTER TABLE clips DROP COLUMN tasks_state;
                 ALTER TABLE clips DROP COLUMN tasks_total; ALTER TABLE clips DROP COLUMN tasks_done; ALTER TABLE clips DROP COLUMN tasks_running;
                 ALTER TABLE clips DROP COLUMN tasks_failed; ALTER TABLE clips DROP COLUMN tasks_skipped;
-                DELETE FROM grdb_migrations WHERE identifier = '0008_status_counts';
+                DELETE FROM grdb_migrations WHERE identifier IN ('0008_status_counts', '0009_artifact_counts');
                 PRAGMA wal_checkpoint(TRUNCATE);
                 """)
         }
@@ -179,11 +215,13 @@ final class StatusCountsTests: ManifestTestCase {
 
         let old = try ManifestDatabase(path: path, readOnly: true)
         XCTAssertEqual(try old.schemaVersions().last, "0007_run_end_cause")
-        XCTAssertEqual(try old.statusCounts(), expected, "read-only, unmigrated: counted from the rows")
-        XCTAssertEqual(try sorted.encode(try old.status()), try sorted.encode(expectedStatus))
+        XCTAssertEqual(try old.statusCounts(counting: Self.counting), expected, "read-only, unmigrated: counted from the rows")
+        XCTAssertEqual(try sorted.encode(try old.status(counting: Self.counting)), try sorted.encode(expectedStatus))
+        XCTAssertEqual(try old.status(counting: Self.counting).artifactCounters, expected.artifactCounters)
+        XCTAssertEqual(try old.status().artifactCounters, [:], "without the caller's counting, nothing is read from metadata")
 
         manifest = try ManifestDatabase(path: path)
-        XCTAssertEqual(try manifest.schemaVersions().last, "0008_status_counts")
+        XCTAssertEqual(try manifest.schemaVersions().last, "0009_artifact_counts")
         XCTAssertEqual(try manifest.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM status_counts") }.map { $0 > 0 }, true)
         XCTAssertEqual(try manifest.statusCounts(), expected)
         XCTAssertEqual(try manifest.statusCounts()["clips"], ["done": 1, "failed": 1, "running": 1, "pending": 6])

@@ -81,6 +81,7 @@ final class QualityPipelineTests: XCTestCase {
         XCTAssertGreaterThan(recall4, 0.7)
         XCTAssertGreaterThan(occludedLabels, 0)
         XCTAssertGreaterThan(occludedPrecision, 0.9)
-        XCTAssertEqual(try manifest.status().quality.clips, 1)
+        XCTAssertEqual(try manifest.pipelineStatus().quality.clips, 1)
+        try assertStatedCountsAreThoseOfMigration0008(manifest)
     }
 }

@@ -51,6 +51,7 @@ final class RigPipelineTests: XCTestCase {
         let failures = try manifest.status().failures
         XCTAssertEqual(totals.clipsFinished, 1, "\(failures)")
         XCTAssertEqual(ShardVerifier(output: output).verify().errors, [])
+        try assertStatedCountsAreThoseOfMigration0008(manifest)
         let entry = try XCTUnwrap(try MDSIndex(directory: output.directory).entries.first)
         return (try XCTUnwrap(try MDSShardReader.read(entry, in: output.directory).first), entry.columns.names)
     }

@@ -51,7 +51,7 @@ final class TeacherStageTests: XCTestCase {
         XCTAssertEqual(a.count, 5, "60 frames in clips of 12")
         XCTAssertEqual(a, b, "the same seed draws the same teacher for every clip")
         XCTAssertTrue(Set(a.values).isSubset(of: ["klt-online", "flow"]))
-        XCTAssertEqual(try first.status().teachers, Dictionary(grouping: a.values, by: { $0 }).mapValues(\.count))
+        XCTAssertEqual(try first.pipelineStatus().teachers, Dictionary(grouping: a.values, by: { $0 }).mapValues(\.count))
         // Labels: shapes and the query frame agree with the points artifact.
         let clip = a.keys.min()!
         let artifact = try XCTUnwrap(try first.artifact(clip: clip, name: "tracks"))

@@ -50,6 +50,27 @@ final class ExternalTeacherTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 15, "two attempts of one second, not the teacher's 30")
     }
 
+    /// A shell teacher that answers with `header` and `bytes` zero bytes of payload (they
+    /// wait in the pipe), then reads and drops the request.
+    func answering(_ header: String, bytes: Int) -> ExternalTeacher {
+        let hello = #"{"protocol": "pseudotrack-teacher", "version": 1, "name": "shell"}"#
+        return teacher(["sh", "-c", "echo '\(hello)'; echo '\(header)'; head -c \(bytes) /dev/zero; cat > /dev/null"])
+    }
+
+    /// Wire dtypes are ElementType's names: an extra int16 array is read past, a float64
+    /// `tracks` is refused by name, and a dtype no side knows breaks the stream.
+    func testWireDtypesAreElementTypeNames() {
+        let (c, q) = clip()
+        let wrong = #"{"id": "clip-7", "ok": true, "arrays": [{"name": "extra", "dtype": "int16", "shape": [2]}, {"name": "tracks", "dtype": "float64", "shape": [10, 3, 2]}]}"#
+        XCTAssertThrowsError(try answering(wrong, bytes: 2 * 2 + 10 * 3 * 2 * 8).track(c, queries: q)) { error in
+            XCTAssertEqual(error as? ExternalTeacherError, .refused("'tracks' is float64 [10, 3, 2]; expected float32 [10, 3, 2]"))
+        }
+        let unknown = #"{"id": "clip-7", "ok": true, "arrays": [{"name": "tracks", "dtype": "complex64", "shape": [10, 3, 2]}]}"#
+        XCTAssertThrowsError(try answering(unknown, bytes: 0).track(c, queries: q)) { error in
+            XCTAssertTrue("\(error)".contains("unknown dtype 'complex64' of array 'tracks'"), "\(error)")
+        }
+    }
+
     func testOpenCVLucasKanadeSpeaksTheProtocol() throws {
         guard let python = ProcessInfo.processInfo.environment["PSEUDOTRACK_TEST_PYTHON"] else {
             throw XCTSkip("PSEUDOTRACK_TEST_PYTHON is not set (make test sets it to a virtual environment with OpenCV)")

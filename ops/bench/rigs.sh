@@ -15,7 +15,8 @@
 # Environment: BENCH (default ../shared/bench), PYTHON (a Python with numpy, cv2,
 # scikit-image and mosaicml-streaming; default .venv-bench/bin/python), RIGS (default
 # bench-results/rigs/input), OUT (default bench-results/rigs), SEED (rig.py's seed, when
-# it renders), CASES (default "depth none mixed").
+# it renders), CASES (default "depth none mixed"), PIPELINE (a pipeline YAML for ingest;
+# default: the engine's default pipeline).
 set -euo pipefail
 bin=$(realpath "$1")
 bench=${BENCH:-../shared/bench}
@@ -45,7 +46,7 @@ PY
   fi
   run=$out/run-$case
   rm -rf "$run"; mkdir -p "$run"
-  "$bin" ingest "$dir" --manifest "$run/m.sqlite" >/dev/null
+  "$bin" ingest "$dir" --manifest "$run/m.sqlite" ${PIPELINE:+--pipeline "$PIPELINE"} >/dev/null
   start=$(date +%s%N)
   "$bin" run --manifest "$run/m.sqlite" --out "$run/out" --workers 1 --progress none >/dev/null 2>&1 || true
   end=$(date +%s%N)

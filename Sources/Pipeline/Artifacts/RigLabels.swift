@@ -11,15 +11,15 @@
 import Geometry
 import PipelineDefinition
 
-struct RigLabels {
-    var tracks: RigTracks3D
-    var queryView: [Int]
-    var kept: [Int]?
-    var tracker: CheckerProvenance
-    var teacher: TeacherProvenance?
-    var quality: QualityProvenance?
+public struct RigLabels {
+    public var tracks: RigTracks3D
+    public var queryView: [Int]
+    public var kept: [Int]?
+    public var tracker: CheckerProvenance
+    public var teacher: TeacherProvenance?
+    public var quality: QualityProvenance?
 
-    static let format = "tracks3d.v1+safetensors"
+    public static let format = "tracks3d.v1+safetensors"
 
     func encoded() -> [UInt8] {
         var bundle = TensorBundle()
@@ -47,7 +47,7 @@ struct RigLabels {
         self.tracker = tracker; self.teacher = teacher; self.quality = quality
     }
 
-    init(decoding bytes: [UInt8]) throws {
+    public init(decoding bytes: [UInt8]) throws {
         let bundle = try TensorBundle(decoding: bytes)
         guard let shape = bundle.shape("tracks3d"), shape.count == 3, let views = bundle.shape("tracks_views"), views.count == 4 else {
             throw StageError.artifact(name: "tracks3d", message: "3D labels without [T, N, 3] tracks3d and [V, T, N, 2] tracks_views")

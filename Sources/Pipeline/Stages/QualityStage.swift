@@ -38,7 +38,8 @@ public struct QualityStage: Stage {
         let quality = QualityProvenance(.init(statistics, checker: checked.provenance.teacher))
         let bytes = LabelsArtifact(labels: labels, kept: kept, provenance: tracks.provenance, quality: quality, removedBy: statistics.removedBy,
                                    removedByRules: LabelFilter.labelRules.map(\.rawValue)).encoded()
-        let artifact = ArtifactPayload(name: LabelsArtifact.name, format: LabelsArtifact.format, bytes: bytes, metadata: ProvenanceJSON.text(quality))
+        let artifact = ArtifactPayload(name: LabelsArtifact.name, format: LabelsArtifact.format, bytes: bytes, metadata: ProvenanceJSON.text(quality),
+                                       counts: ArtifactCounters.of(quality))
         if kept.count < configuration.minTracks {
             return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
         }
@@ -60,7 +61,8 @@ public struct QualityStage: Stage {
         // The manifest's row keeps the totals; each label's source ([T][N]) travels only with
         // the artifact, to the sample's meta.quality.
         quality.quality.labelSource = nil
-        let artifact = ArtifactPayload(name: "labels", format: RigLabels.format, bytes: labels.encoded(), metadata: ProvenanceJSON.text(quality))
+        let artifact = ArtifactPayload(name: LabelsArtifact.name, format: RigLabels.format, bytes: labels.encoded(), metadata: ProvenanceJSON.text(quality),
+                                       counts: ArtifactCounters.of(quality))
         if kept.count < configuration.minTracks {
             return .skipped(reason: "too-few-labelled-tracks: \(kept.count) of \(queries.count) left, \(configuration.minTracks) needed", [artifact])
         }

@@ -87,7 +87,7 @@ public struct ShardsStage: Stage {
     func meta(_ input: StageInput, source: SourceRecord, video: VideoRecord, labels: TeacherTracks,
               teacher: TeacherProvenance, quality: QualityProvenance?) -> SampleMeta {
         let clip = input.clip
-        let frameIndices = (try? JSONDecoder().decode([Int].self, from: Data(clip.frameIndices.utf8))) ?? []
+        let frameIndices = clip.frames
         let cells = labels.frames * labels.points
         let labelled = labels.valid.filter { $0 }.count
         let visible = zip(labels.valid, labels.visible).filter { $0 && $1 }.count

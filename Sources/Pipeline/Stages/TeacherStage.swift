@@ -36,7 +36,10 @@ public struct TeacherStage: Stage {
                                                     queries: queries, queryViews: queryViews)
             let provenance = Self.provenance(teacher, ensemble: ensemble)
             let bytes = TracksArtifact(labels: labels, provenance: provenance).encoded(), metadata = ProvenanceJSON.text(provenance)
-            if index == drawn { artifacts.append(ArtifactPayload(name: "tracks", format: TracksArtifact<TeacherProvenance>.format, bytes: bytes, metadata: metadata)) }
+            if index == drawn {
+                artifacts.append(ArtifactPayload(name: "tracks", format: TracksArtifact<TeacherProvenance>.format, bytes: bytes, metadata: metadata,
+                                                 counts: ArtifactCounters.of(provenance)))
+            }
             if ensemble.choose == .all {
                 artifacts.append(ArtifactPayload(name: "tracks.\(teacher.name)", format: TracksArtifact<TeacherProvenance>.format, bytes: bytes, metadata: metadata))
             }

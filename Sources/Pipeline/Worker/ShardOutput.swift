@@ -49,13 +49,14 @@ public struct ShardOutput {
         self.manifest = manifest
         let others = try manifest.shardDirectories().filter { $0 != directory.path }
         if let other = others.first {
-            throw ManifestError.invalid("\(directory.path): this manifest's shards are in \(other); pass --out \(other)")
+            throw ShardOutputError.refused(directory: directory.path, message: "this manifest's shards are in \(other); pass --out \(other)")
         }
         let known = Set(try manifest.shards(in: directory.path).map(\.zipSha1))
         if FileManager.default.fileExists(atPath: directory.indexPath) {
             let index = try MDSIndex(directory: directory)
             if let foreign = index.entries.first(where: { !known.contains($0.zip.sha1) }) {
-                throw ManifestError.invalid("\(directory.path): \(foreign.zip.basename) in its index.json was not written for this manifest; use another output directory")
+                throw ShardOutputError.refused(directory: directory.path,
+                                               message: "\(foreign.zip.basename) in its index.json was not written for this manifest; use another output directory")
             }
         }
         guard writing else { return }
