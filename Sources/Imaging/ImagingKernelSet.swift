@@ -5,8 +5,8 @@
 // depend on the machine that made them: ImagingTests.KernelBuildTests runs both on the same
 // data and compares the bits. `current` is the build this process uses (KernelBuild: AVX2
 // where the CPU has AVX2 and FMA, unless PSEUDOTRACK_NO_AVX2=1). GaussianBlur and
-// Teachers' pyramidal Lucas–Kanade call the loops through here; no other module imports
-// the kernel modules.
+// Teachers' pyramidal Lucas–Kanade and template search call the loops through here; no
+// other module imports the kernel modules.
 
 import ImagingKernels
 import ImagingKernelsAVX2
@@ -73,5 +73,20 @@ public struct ImagingKernelSet: Sendable, Equatable {
                                    source: UnsafePointer<Float>) -> Float {
         avx2 ? ImagingKernelsAVX2.LucasKanadeWindows.absoluteDifference(o, stride: s, weights: w, rows: rows, chunks: chunks, width: width, source: source)
             : ImagingKernels.LucasKanadeWindows.absoluteDifference(o, stride: s, weights: w, rows: rows, chunks: chunks, width: width, source: source)
+    }
+
+    // MARK: TemplateWindows (Teachers.TemplateSearch)
+
+    @inlinable @inline(__always)
+    public func templateDots(_ origin: UnsafePointer<Float>, stride: Int, template: UnsafePointer<Float>, side: Int) -> SIMD8<Float> {
+        avx2 ? ImagingKernelsAVX2.TemplateWindows.dots(origin, stride: stride, template: template, side: side)
+            : ImagingKernels.TemplateWindows.dots(origin, stride: stride, template: template, side: side)
+    }
+
+    @inlinable @inline(__always)
+    public func templateMoments(_ origin: UnsafePointer<Float>, stride: Int, template: UnsafePointer<Float>,
+                                side: Int) -> (sums: SIMD8<Float>, squares: SIMD8<Float>, dots: SIMD8<Float>) {
+        avx2 ? ImagingKernelsAVX2.TemplateWindows.moments(origin, stride: stride, template: template, side: side)
+            : ImagingKernels.TemplateWindows.moments(origin, stride: stride, template: template, side: side)
     }
 }

@@ -66,4 +66,40 @@ final class KernelBuildTests: XCTestCase {
         guard outputs.count == 2 else { throw XCTSkip("this CPU has no AVX2: only the SSE2 build ran") }
         XCTAssertEqual(outputs[0], outputs[1])
     }
+
+    func testTemplateWindowsAreBitIdenticalInBothBuildsAndMatchEachWindowAlone() throws {
+        let stride = 48, side = 15
+        let plane = values(stride * 20, seed: 7), template = values(side * side, seed: 8, -1, 1)
+        var outputs: [[UInt32]] = []
+        for kernels in builds {
+            var bits: [UInt32] = []
+            plane.withUnsafeBufferPointer { p in
+                template.withUnsafeBufferPointer { t in
+                    for k in 0..<4 {
+                        let o = p.baseAddress! + k * stride + 3 * k
+                        let d = kernels.templateDots(o, stride: stride, template: t.baseAddress!, side: side)
+                        let m = kernels.templateMoments(o, stride: stride, template: t.baseAddress!, side: side)
+                        for j in 0..<8 {
+                            // Each lane is window j's sums, up to rounding.
+                            var dot = 0.0, sum = 0.0, squares = 0.0
+                            for dy in 0..<side {
+                                for dx in 0..<side {
+                                    let v = Double(o[dy * stride + dx + j])
+                                    dot += v * Double(t[dy * side + dx]); sum += v; squares += v * v
+                                }
+                            }
+                            XCTAssertEqual(Double(d[j]), dot, accuracy: 1e-3 * max(1, abs(dot)))
+                            XCTAssertEqual(d[j], m.dots[j])
+                            XCTAssertEqual(Double(m.sums[j]), sum, accuracy: 1e-4 * sum)
+                            XCTAssertEqual(Double(m.squares[j]), squares, accuracy: 1e-4 * squares)
+                        }
+                        bits += (0..<8).flatMap { [d[$0], m.sums[$0], m.squares[$0]].map(\.bitPattern) }
+                    }
+                }
+            }
+            outputs.append(bits)
+        }
+        guard outputs.count == 2 else { throw XCTSkip("this CPU has no AVX2: only the SSE2 build ran") }
+        XCTAssertEqual(outputs[0], outputs[1])
+    }
 }

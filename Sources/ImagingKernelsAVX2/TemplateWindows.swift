@@ -1,0 +1,1 @@
+../ImagingKernels/TemplateWindows.swift
