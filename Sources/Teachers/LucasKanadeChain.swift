@@ -4,9 +4,9 @@
 // walk to the current one, starting from where its last step's motion would take it
 // (constant velocity: a fast object is then found at the fine levels instead of being lost
 // at the coarse ones, where the window holds more background than object), and back
-// (Kalal, Mikolajczyk & Matas, "Forward-Backward Error", ICPR 2010): a step whose round trip misses its start by more than
-// `forwardBackward` pixels, or whose window residual exceeds `maxResidual` grey levels,
-// loses the point. A lost point's position is still followed (the best guess of where
+// (Kalal, Mikolajczyk & Matas, "Forward-Backward Error", ICPR 2010): a step whose round
+// trip misses its start by more than `forwardBackward` pixels, or whose window residual
+// exceeds `maxResidual` grey levels, loses the point. A lost point's position is still followed (the best guess of where
 // it is, which an occluded label and the occlusion-agnostic δ metric want); only
 // re-acquisition, when the teacher offers it, makes it visible again. Confidence is the
 // smallest exp(−fb / forwardBackward) along the way since the point was last acquired.
