@@ -75,6 +75,17 @@ final class Demuxer {
 
     deinit { avformat_close_input(&format) }
 
+    /// The first gap between sorted presentation timestamps wider than 1.5 times their median
+    /// gap: how many frames precede it and about how many it leaves out. Nil when the clock is
+    /// regular or there are too few frames to tell.
+    static func hole(in sorted: [Int64]) -> (framesBefore: Int, missing: Int)? {
+        guard sorted.count >= 3 else { return nil }
+        let gaps = zip(sorted.dropFirst(), sorted).map { $0 - $1 }
+        let median = gaps.sorted()[gaps.count / 2]
+        guard median > 0, let at = gaps.firstIndex(where: { 2 * $0 > 3 * median }) else { return nil }
+        return (at + 1, Int((Double(gaps[at]) / Double(median)).rounded()) - 1)
+    }
+
     /// True when the file begins with an ISO-BMFF `ftyp` box (MP4, MOV, 3GP…).
     static func startsLikeMP4(_ path: String) -> Bool {
         guard let handle = FileHandle(forReadingAtPath: path) else { return false }
@@ -124,6 +135,12 @@ final class Demuxer {
             throw VideoError.truncated(path: path, message: "the container announces \(announced) frames but only \(packets) are present")
         }
         timestamps.sort()
+        if let damage = FFmpegLog.lastLogged(), let hole = Self.hole(in: timestamps) {
+            // The demuxer resynchronised past damaged data (Matroska does so silently) and the
+            // frames it skipped left a hole in an otherwise regular clock: labels would span a jump.
+            throw VideoError.corrupt(path: path, frame: hole.framesBefore,
+                                     message: "the demuxer skipped damaged data (\(damage)); about \(hole.missing) frames are missing after frame \(hole.framesBefore - 1)")
+        }
         var unique = true
         for i in timestamps.indices.dropFirst() where timestamps[i] == timestamps[i - 1] { unique = false; break }
         if missingTimestamp || !unique { timestamps = [] }
