@@ -6,7 +6,8 @@
 //    loses its label (a track that slid onto another surface for one frame);
 //  - short-track: fewer than `minFrames` labelled frames → the track is dropped.
 // Its statistics also say how the kept labels were made (MultiViewTrackFusion's source):
-// `labels_made` counts them (`depth`, `triangulated_K` from K views without depth) and
+// `labels_made` counts them (`depth`, `triangulated_K` from K views without depth, `rigid`
+// filled from the neighbours' rigid motion: RigidGroupMotion) and
 // `label_source` [T][N'] gives each one's code (0 none, 1 depth, K triangulated), so a
 // user can filter labels by the evidence behind them from the sample's meta.quality.
 // Statistics follow LabelFilterStatistics' keys, so `status` sums both kinds of clip.
@@ -83,10 +84,12 @@ public struct RigLabelFilter {
         return (out, kept, statistics)
     }
 
-    /// The kept labels by how they were made: `depth`, `triangulated_K` (K views).
+    /// The kept labels by how they were made: `depth`, `triangulated_K` (K views), `rigid`.
     static func made(_ source: [UInt8]) -> [String: Int] {
         var counts: [String: Int] = [:]
-        for s in source where s > 0 { counts[s == 1 ? "depth" : "triangulated_\(s)", default: 0] += 1 }
+        for s in source where s > 0 {
+            counts[s == 1 ? "depth" : s == RigTracks3D.rigidSource ? "rigid" : "triangulated_\(s)", default: 0] += 1
+        }
         return counts
     }
 

@@ -21,7 +21,7 @@ public struct QualityProvenance: Codable, Equatable, Sendable {
         public var checker: String
         /// `rig` for a rig clip's 3D labels; nil for a video clip.
         public var kind: String?
-        /// A rig's kept labels by how they were made (`depth`, `triangulated_K`).
+        /// A rig's kept labels by how they were made (`depth`, `triangulated_K`, `rigid`).
         public var labelsMade: [String: Int]?
         /// A rig's [T][N'] source of each kept label (RigTracks3D.source); in the artifact and
         /// the sample's meta, not in the manifest row.

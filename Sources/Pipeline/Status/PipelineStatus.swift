@@ -16,7 +16,7 @@ public struct PipelineStatus: Encodable, Sendable {
     public struct Quality: Codable, Sendable {
         public var clips = 0, labelsIn = 0, labelsOut = 0, tracksIn = 0, tracksOut = 0
         public var removed: [String: Int] = [:]
-        /// Rig clips' 3D labels kept, by how they were made: `depth`, `triangulated_K` (K views).
+        /// Rig clips' 3D labels kept, by how they were made: `depth`, `triangulated_K` (K views), `rigid` (RigidGroupMotion).
         public var made3D: [String: Int] = [:]
         enum CodingKeys: String, CodingKey {
             case clips, labelsIn = "labels_in", labelsOut = "labels_out", tracksIn = "tracks_in", tracksOut = "tracks_out", removed
