@@ -192,33 +192,64 @@ public struct RigidGroupMotion: Sendable, Equatable {
     func fit(_ a: [SIMD3<Double>], _ b: [SIMD3<Double>], generator: inout SplitMix) -> (Motion, [Int])? {
         let m = a.count
         guard m >= max(3, minGroup) else { return nil }
-        var triples: [(Int, Int, Int)] = []
+        // A triangle's motion is less exact than the least-squares fit it leads to: its
+        // inliers are counted within 1.5 times the tolerance.
+        let tolerance = 2.25 * inlierMetres * inlierMetres
+        func count(_ motion: Motion) -> Int {
+            var c = 0
+            for k in 0..<m { let d = motion.apply(a[k]) - b[k]; if (d * d).sum() <= tolerance { c += 1 } }
+            return c
+        }
+        var best: (motion: Motion, count: Int)? = nil
+        func consider(_ i: Int, _ j: Int, _ k: Int) -> Bool {
+            // A collinear triple has no frame: the least-squares fit still gives its motion.
+            guard let motion = Self.triangleMotion(a[i], a[j], a[k], b[i], b[j], b[k])
+                    ?? Self.motion([a[i], a[j], a[k]], [b[i], b[j], b[k]]) else { return false }
+            let c = count(motion)
+            if c > (best?.count ?? 0) { best = (motion, c) }
+            return 10 * (best?.count ?? 0) >= 9 * m
+        }
         if m <= 6 {
-            for i in 0..<m { for j in (i + 1)..<m { for k in (j + 1)..<m { triples.append((i, j, k)) } } }
+            search: for i in 0..<m { for j in (i + 1)..<m { for k in (j + 1)..<m { if consider(i, j, k) { break search } } } }
         } else {
             for _ in 0..<hypotheses {
                 let i = Int(generator.next() % UInt64(m))
                 var j = Int(generator.next() % UInt64(m - 1)); if j >= i { j += 1 }
                 var k = Int(generator.next() % UInt64(m - 2))
-                for taken in [min(i, j), max(i, j)] where k >= taken { k += 1 }
-                triples.append((i, j, k))
+                if k >= min(i, j) { k += 1 }
+                if k >= max(i, j) { k += 1 }
+                if consider(i, j, k) { break }
             }
         }
-        var best: [Int] = []
-        for (i, j, k) in triples {
-            guard let motion = Self.motion([a[i], a[j], a[k]], [b[i], b[j], b[k]]) else { continue }
-            let inliers = carried(motion, a, b)
-            if inliers.count > best.count { best = inliers }
-            if 10 * best.count >= 9 * m { break }
-        }
-        guard best.count >= minGroup, let motion = Self.motion(best.map { a[$0] }, best.map { b[$0] }) else { return nil }
+        guard let found = best, found.count >= minGroup else { return nil }
+        let inliers = carried(found.motion, a, b, within: 1.5 * inlierMetres)
+        guard inliers.count >= 3, let motion = Self.motion(inliers.map { a[$0] }, inliers.map { b[$0] }) else { return nil }
         let refitted = carried(motion, a, b)
         guard refitted.count >= minGroup else { return nil }
         return (motion, refitted)
     }
 
-    private func carried(_ motion: Motion, _ a: [SIMD3<Double>], _ b: [SIMD3<Double>]) -> [Int] {
-        a.indices.filter { let d = motion.apply(a[$0]) - b[$0]; return (d * d).sum() <= inlierMetres * inlierMetres }
+    private func carried(_ motion: Motion, _ a: [SIMD3<Double>], _ b: [SIMD3<Double>], within: Double? = nil) -> [Int] {
+        let r = within ?? inlierMetres
+        return a.indices.filter { let d = motion.apply(a[$0]) - b[$0]; return (d * d).sum() <= r * r }
+    }
+
+    /// The motion carrying triangle (a0, a1, a2) onto (b0, b1, b2): their orthonormal frames
+    /// (first edge, normal, their cross product) aligned, centroids matched; a RANSAC
+    /// hypothesis, cheaper than the least-squares fit. Nil for a degenerate triangle.
+    static func triangleMotion(_ a0: SIMD3<Double>, _ a1: SIMD3<Double>, _ a2: SIMD3<Double>,
+                               _ b0: SIMD3<Double>, _ b1: SIMD3<Double>, _ b2: SIMD3<Double>) -> Motion? {
+        func frame(_ p0: SIMD3<Double>, _ p1: SIMD3<Double>, _ p2: SIMD3<Double>) -> Matrix3? {
+            let e = p1 - p0, n = Matrix3.cross(e, p2 - p0)
+            let el = (e * e).sum().squareRoot(), nl = (n * n).sum().squareRoot()
+            guard el > 1e-9, nl > 1e-12 * max(1, el * el) else { return nil }
+            let e1 = e / el, e3 = n / nl
+            return Matrix3(rows: e1, Matrix3.cross(e3, e1), e3)   // rows: the frame's axes
+        }
+        guard let fa = frame(a0, a1, a2), let fb = frame(b0, b1, b2) else { return nil }
+        let rotation = fb.transposed * fa
+        let ca = (a0 + a1 + a2) / 3, cb = (b0 + b1 + b2) / 3
+        return Motion(rotation: rotation, translation: cb - rotation * ca)
     }
 
     /// The least-squares rigid motion carrying `a` onto `b` (Horn 1987: unit quaternion,
@@ -239,7 +270,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
             [zx - xz, xy + yx, -xx + yy - zz, yz + zy],
             [xy - yx, zx + xz, yz + zy, -xx - yy + zz],
         ]
-        let scale = k.joined().map(abs).max() ?? 0
+        let scale = k.lazy.map { $0.lazy.map(abs).max()! }.max()!
         guard scale > 1e-18 else { return nil }
         let (values, vectors) = symmetricEigen(&k)
         let top = values.indices.max { values[$0] < values[$1] }!

@@ -1,5 +1,5 @@
 import Foundation
-import Geometry
+@testable import Geometry
 import XCTest
 
 /// The rigid-group check and fill on a scene of known motion: a static ground of points
@@ -26,7 +26,12 @@ final class RigidGroupMotionTests: XCTestCase {
             XCTAssertEqual(motion.rotation.determinant, 1, accuracy: 1e-9)
             let probe = SIMD3(0.7, 0.1, -0.4), d = motion.apply(probe) - (rotation * probe + translation)
             XCTAssertLessThan((d * d).sum().squareRoot(), 1e-9, "planar \(planar)")
+            // RANSAC's hypothesis from three points is exact on exact points too.
+            let triangle = try XCTUnwrap(RigidGroupMotion.triangleMotion(a[0], a[1], a[2], b[0], b[1], b[2]))
+            let e = triangle.apply(probe) - (rotation * probe + translation)
+            XCTAssertLessThan((e * e).sum().squareRoot(), 1e-9, "triangle, planar \(planar)")
         }
+        XCTAssertNil(RigidGroupMotion.triangleMotion(.zero, SIMD3(1, 0, 0), SIMD3(2, 0, 0), .zero, SIMD3(1, 0, 0), SIMD3(2, 0, 0)))
         XCTAssertNil(RigidGroupMotion.motion([.zero, .zero], [.zero, .zero]))
     }
 
