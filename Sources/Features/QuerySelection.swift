@@ -33,18 +33,24 @@
 //                 strongest ones counted again;
 //   moving first  so, in each frame, candidates on the parts that move apart from the
 //                 scene (MovingRegions) are offered first, SIFT then corners, and only
-//                 `movingMinDistance` (3 px) apart: trackers learn from what moves, and
-//                 an object a few percent of the frame otherwise gets a few percent of
-//                 the queries. On ../shared/bench's layers sequences (tune set, 1024
-//                 queries) the share of correct labels on moving objects rose from 0.044
-//                 to 0.21 (the peer's 0.20); on the held-out set from 0.037 to 0.11.
-//                 With the default 2048 queries 4 px apart the background gets more of
-//                 them: 0.081 and 0.056, for about 1.6× the correct labels per CPU-second
-//                 (Pipelines/moving.yaml keeps 1024, 6 px apart). On `make bench`'s own
-//                 sequences (`SET=dev ops/bench/pipeline.sh`, 2048 queries) the share
-//                 went from 0.23 to 0.34, but recall_4 from 0.82 to 0.78 and the visible
-//                 labels right from 0.984 to 0.980: their objects are larger and faster,
-//                 and the trackers lose more of the points put on them.
+//                 `movingMinDistance` (1.5 px) apart where the rest of the frame keeps
+//                 `minDistance` (4 px): trackers learn from what moves, and an object a
+//                 few percent of the frame otherwise gets a few percent of the queries;
+//                 sampled about seven times denser per area, it gets a share of the
+//                 correct labels about the Python/OpenCV peer's (`foreground_ok` of
+//                 ../shared/bench/correct_labels.py). On ../shared/bench's layers
+//                 sequences, 2048 queries, one core, against 3 px (and with `flow`
+//                 checking the template teacher, FullTrackerStage): tune set share 0.081 → 0.21 (peer 0.196), 2.2× the correct
+//                 labels on moving objects, 0.85× the correct labels, recall_4 0.79 →
+//                 0.81, visible precision unchanged (0.995); held-out set share 0.055 →
+//                 0.10 (peer 0.193; a third of its labels lie in a clip with nothing
+//                 moving), occluded precision 0.81 → 0.98. 1 px is denser still (share
+//                 0.27 on the tune set) for 0.73× the correct labels per CPU-second.
+//                 On `make bench`'s own sequences (`SET=dev ops/bench/pipeline.sh`)
+//                 the share goes from 0.34 to 0.54 (the peer's 0.545), but recall_4
+//                 from 0.78 to 0.69, the visible labels right from 0.980 to 0.975, and
+//                 the correct labels to 0.74×: their objects are larger and faster, and
+//                 the trackers lose more of the points put on them;
 //   grid mode     a jittered uniform grid instead, for unbiased sampling.
 // Every draw comes from the clip's seeded generator: the same clip, the same queries.
 
@@ -79,7 +85,7 @@ public struct QuerySelectionConfiguration: Sendable, Equatable {
     /// Space-time selection: candidates on parts of the frame that move apart from the
     /// scene (MovingRegions, displacement off the scene's motion by more than
     /// `movingThreshold` pixels) are offered first, `movingMinDistance` apart; 0 disables.
-    public var movingMinDistance: Float = 3
+    public var movingMinDistance: Float = 1.5
     public var movingThreshold: Float = 2
     public init() {}
 }

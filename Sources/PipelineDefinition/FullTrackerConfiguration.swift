@@ -42,7 +42,7 @@ public struct FullTrackerConfiguration: Sendable, Equatable {
     public func checker(for teacher: String) -> String {
         guard tracker == "auto" else { return tracker }
         switch teacher {
-        case "klt-online", "klt-offline": return "flow"
+        case "klt-online", "klt-offline", "template": return "flow"
         default: return "klt-offline"
         }
     }

@@ -41,19 +41,6 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertEqual(p.clips.geometry(width: 640, height: 480).width, 256)
     }
 
-    /// Pipelines/moving.yaml: the default pipeline with fewer queries spread farther, nothing else.
-    func testTheMovingPresetChangesOnlyTheQueryBudget() throws {
-        let path = #filePath.replacingOccurrences(of: "Tests/PipelineDefinitionTests/PipelineDefinitionTests.swift",
-                                                  with: "Pipelines/moving.yaml")
-        let preset = try PipelineDefinition.parse(try String(contentsOfFile: path, encoding: .utf8))
-        var expected = PipelineDefinition().points
-        expected.selection.count = 1024
-        expected.selection.minDistance = 6
-        XCTAssertEqual(preset.points, expected)
-        XCTAssertEqual(preset.quality, PipelineDefinition().quality)
-        XCTAssertEqual(preset.teachers, PipelineDefinition().teachers)
-    }
-
     func testMovingRegionsAndAnchoringCanBeTurnedOff() throws {
         let p = try PipelineDefinition.parse("""
             points: {moving_min_distance: 0, moving_threshold: 3}
@@ -63,6 +50,18 @@ final class PipelineDefinitionTests: XCTestCase {
         XCTAssertEqual(p.points.selection.movingThreshold, 3)
         XCTAssertNil(p.quality.anchoring)
         XCTAssertEqual(try PipelineDefinition.parse("quality: {anchor_peak: 0.7}").quality.anchoring?.minPeak, 0.7)
+    }
+
+    /// `tracker: auto` checks each teacher with a tracker of another family.
+    func testTheAutomaticCheckerIsOfAnotherFamily() throws {
+        let auto = FullTrackerConfiguration()
+        XCTAssertEqual(auto.checker(for: "klt-online"), "flow")
+        XCTAssertEqual(auto.checker(for: "klt-offline"), "flow")
+        XCTAssertEqual(auto.checker(for: "template"), "flow")
+        XCTAssertEqual(auto.checker(for: "flow"), "klt-offline")
+        XCTAssertEqual(auto.checker(for: "cotracker3"), "klt-offline")
+        let named = try PipelineDefinition.parse("full_tracker: {tracker: template}").fullTracker
+        XCTAssertEqual(named.checker(for: "flow"), "template")
     }
 
     func testMistakesAreErrorsThatNameTheKey() {
