@@ -1,42 +1,49 @@
 // Checks each 3D track against its neighbours' rigid motion and fills its gaps with it.
 // Points that move together carry one another: from a point's query frame (where its
 // position is its own view's lift, the best-founded label it has) to any other frame t,
-// its neighbours there (the `maxNeighbours` nearest, within `radius` or `spacingFactor`
-// times the frame's median spacing between labels if that is more, labelled at both frames) are split into rigid groups by RANSAC: hypotheses fitted to three of them
-// (Horn's closed form: the rotation is the top eigenvector of a 4×4 matrix), the largest
-// set of neighbours one motion carries within `inlierMetres` is a group, refitted to all
-// its members; up to `groups` groups, each of at least `minGroup` members. The point
-// belongs to the group of most of its `nearest` neighbours, and that group's motion
-// carries it to where it should be at t:
+// its neighbours (the `maxNeighbours` nearest at the query frame, within `radius`, or
+// `spacingFactor` times that frame's median spacing between labels if that is more;
+// labelled at both frames) are split into rigid groups by RANSAC. A hypothesis is the
+// motion of three of them (their triangles' frames aligned; Horn's least-squares closed
+// form, the top eigenvector of a 4×4 matrix, for a collinear triple); the largest set of
+// neighbours one motion carries within 1.5 × `inlierMetres` is refitted (Horn) and its
+// members within `inlierMetres` are a group. Up to `groups` groups, each of at least
+// `minGroup` members. The point belongs to the group of most of its `nearest` neighbours,
+// and that group's motion carries it to where it should be at t:
 //  - check: a label farther than `rejectMetres` from there is removed; a label with no
 //    group to judge it (too few neighbours, or its nearest split between groups) is
 //    removed too: one tracker's slide onto another surface, or two trackers sliding
 //    together, is only seen against the neighbours;
+//  - a track that keeps fewer than `keptShare` of its labels is dropped whole: most of
+//    its labels contradicted means its motion is not its surface's;
 //  - fill: a frame without a label gets the carried position when all its `nearest`
 //    neighbours are in one group of at least `fillGroup` members, and that group, carried
 //    to the nearest frame where the point's label was confirmed, lands on it (the group is
 //    the point's own: in a sparse set a moving point's nearest neighbours can be static
-//    ones); its source is `RigTracks3D.rigidSource`;
-//  - a track that keeps fewer than `keptShare` of its labels is dropped whole: most of
-//    its labels contradicted means its motion is not its surface's.
+//    ones); its source is `RigTracks3D.rigidSource` (`rigid` in labels_made).
 // Decisions read the labels as they came in, so the order of points does not matter;
 // hypotheses are drawn by a generator seeded with the point and frame (reproducible).
-// Measured on ../shared/bench rigs with depth (every view), the fusion's labels after
-// RigLabelFilter (prototype on the shards; dev seed 11, tuned; seed 5011 not tuned on):
-//   dev rig_02: MTE 0.47 -> 0.28 cm, recall within 5 cm 0.919 -> 0.958, within 5 cm
-//               0.9917 -> 0.9998, tracks 1306 -> 1154;
-//   dev rig_00 / rig_01: MTE 0.17 / 0.15 -> 0.14 / 0.12, recall 0.969 / 0.982 -> 0.981 / 0.991;
-//   5011 rig_02: MTE 0.39 -> 0.33, recall 0.938 -> 0.960.
-// Defaults and why (dev rig_02 figures):
+// Measured with `ops/bench/rigs.sh` on ../shared/bench rigs (dev seed 11, tuned on;
+// seed 5011 not tuned on), against main without it, in the same session:
+//   depth, dev rig_02: MTE 0.466 -> 0.283 cm, recall within 5 cm 0.919 -> 0.950, within
+//     5 cm 0.9917 -> 0.9999, per-view 2D within 2 px 0.9891 -> 0.9996, tracks 1306 -> 1201;
+//   depth, dev rig_00 / rig_01: MTE 0.166 / 0.147 -> 0.167 / 0.121, recall 0.969 / 0.982 ->
+//     0.974 / 0.989;
+//   without depth, dev: every label within 5 cm on every rig (from 0.9995-1.0), recall
+//     0.943 -> 0.980 on rig_02; CPU seconds per dev rig clip about the same (median of 3
+//     interleaved runs, depth: 30.4 against 31.0 s for the three clips).
+// Defaults and why (a prototype on dev rig_02's depth shards, the same rules):
 //   radius 25 cm: at 15 cm the fast box's sparse tracks had too few neighbours (recall
-//     0.938 against 0.951 with the same rules);
+//     0.938 against 0.951);
 //   inlierMetres 1 cm: about the fused labels' own error (their median is 2-3 mm);
 //   rejectMetres 2 cm: at 1 cm the check removed three times the labels for recall
 //     0.924 against 0.951, MTE about the same;
 //   fillGroup 6 with unanimous nearest 3: fills with groups of 4 and no unanimity put 119
 //     of 1,484 fills more than 2 cm off (MTE 0.41); these rules put none of 583 off;
 //   keptShare 0.8: 0.5 gave MTE 0.29, recall 0.935; 0.8 gave 0.28, 0.958 for 5% fewer tracks;
-//   40 hypotheses (all triples of up to 6 neighbours), stopping once a group holds 90%.
+//   spacingFactor 6: the dev rigs' labels are 2.3-3.4 cm apart (so 25 cm holds); the
+//     unit tests' sparse rigs are ~16 cm apart and need about a metre;
+//   40 hypotheses (all triples of up to 6 neighbours), stopping once one carries 90%.
 
 public struct RigidGroupMotion: Sendable, Equatable {
     public var radius = 0.25
