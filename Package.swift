@@ -61,7 +61,7 @@ let package = Package(
         .target(name: "Teachers", dependencies: ["Imaging", "Features", "ArrayFiles"],
                 // Square roots that do not set errno, so that SIMD vectors' are vectorised.
                 swiftSettings: [.unsafeFlags(["-Xcc", "-fno-math-errno"])]),
-        .target(name: "Geometry", dependencies: ["COpenBLAS"]),
+        .target(name: "Geometry", dependencies: ["COpenBLAS", "Seeding"]),
         .target(name: "Evaluation"),
         .target(name: "Synthetic", dependencies: ["Imaging", "VideoIO", "Geometry"]),
         .target(name: "Compression", dependencies: ["CZstd"]),
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "TeachersTests", dependencies: ["Teachers", "Imaging", "Synthetic", "Evaluation"]),
         .testTarget(name: "GeometryTests", dependencies: ["Geometry", "Synthetic"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ArrayFiles"]),
-        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic"]),
+        .testTarget(name: "VideoIOTests", dependencies: ["VideoIO", "Imaging", "Synthetic", "Seeding"]),
         .testTarget(name: "SyntheticTests", dependencies: ["Synthetic", "Imaging", "VideoIO", "Geometry"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"]),
         .testTarget(name: "ArrayFilesTests", dependencies: ["ArrayFiles"]),

@@ -22,7 +22,8 @@
 //    the point's own: in a sparse set a moving point's nearest neighbours can be static
 //    ones); its source is `RigTracks3D.rigidSource` (`rigid` in labels_made).
 // Decisions read the labels as they came in, so the order of points does not matter;
-// hypotheses are drawn by a generator seeded with the point and frame (reproducible).
+// hypotheses are drawn by a generator (Seeding's SplitMix64) seeded with the point and frame
+// (reproducible).
 // Measured with `ops/bench/rigs.sh` on ../shared/bench rigs (dev seed 11, tuned on;
 // seed 5011 not tuned on), against main without it, in the same session:
 //   depth, dev rig_02: MTE 0.466 -> 0.283 cm, recall within 5 cm 0.919 -> 0.950, within
@@ -44,6 +45,8 @@
 //   spacingFactor 6: the dev rigs' labels are 2.3-3.4 cm apart (so 25 cm holds); the
 //     unit tests' sparse rigs are ~16 cm apart and need about a metre;
 //   40 hypotheses (all triples of up to 6 neighbours), stopping once one carries 90%.
+
+import Seeding
 
 public struct RigidGroupMotion: Sendable, Equatable {
     public var radius = 0.25
@@ -107,7 +110,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
                 let i = t * n + p
                 members.removeAll(keepingCapacity: true); from.removeAll(keepingCapacity: true); to.removeAll(keepingCapacity: true)
                 for j in neighbours where valid[t * n + j] { members.append(j); from.append(x(s, j)); to.append(x(t, j)) }
-                var generator = SplitMix(seed: UInt64(p) &* 1_000_003 &+ UInt64(t))
+                var generator = SeededGenerator(seed: UInt64(p) &* 1_000_003 &+ UInt64(t))
                 let carried = carry(origin, from: from, to: to, generator: &generator)
                 if valid[i] {
                     guard let carried else { clear(&tracks, i); outcome.unjudged += 1; continue }
@@ -132,7 +135,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
                 // (a moving point among static neighbours is never filled as static).
                 guard let u = confirmed.min(by: { abs($0 - fill.t) < abs($1 - fill.t) || (abs($0 - fill.t) == abs($1 - fill.t) && $0 < $1) }) else { continue }
                 let group = fill.group.filter { valid[u * n + $0] }
-                var generator = SplitMix(seed: UInt64(p) &* 1_000_003 &+ UInt64(frames + fill.t))
+                var generator = SeededGenerator(seed: UInt64(p) &* 1_000_003 &+ UInt64(frames + fill.t))
                 guard let (motion, _) = fit(group.map { x(s, $0) }, group.map { x(u, $0) }, generator: &generator) else { continue }
                 let d = motion.apply(origin) - x(u, p)
                 guard (d * d).sum() <= rejectMetres * rejectMetres else { continue }
@@ -169,7 +172,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
     /// Where the neighbours' rigid motion from `from` to `to` carries `origin` (the point
     /// nearest to the first of them): the motion of the group most of its `nearest`
     /// neighbours belong to; nil when there is no group or they are split.
-    func carry(_ origin: SIMD3<Double>, from: [SIMD3<Double>], to: [SIMD3<Double>], generator: inout SplitMix)
+    func carry(_ origin: SIMD3<Double>, from: [SIMD3<Double>], to: [SIMD3<Double>], generator: inout SeededGenerator)
         -> (point: SIMD3<Double>, group: [Int], unanimous: Bool)? {
         let m = from.count
         guard m >= minGroup else { return nil }
@@ -196,7 +199,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
 
     /// RANSAC: the motion carrying most of `a` onto `b` within `inlierMetres` (at least
     /// `minGroup` of them), refitted to them; with the indices it carries.
-    func fit(_ a: [SIMD3<Double>], _ b: [SIMD3<Double>], generator: inout SplitMix) -> (Motion, [Int])? {
+    func fit(_ a: [SIMD3<Double>], _ b: [SIMD3<Double>], generator: inout SeededGenerator) -> (Motion, [Int])? {
         let m = a.count
         guard m >= max(3, minGroup) else { return nil }
         // A triangle's motion is less exact than the least-squares fit it leads to: its

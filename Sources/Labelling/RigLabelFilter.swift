@@ -8,7 +8,7 @@
 // Its statistics also say how the kept labels were made (MultiViewTrackFusion's source):
 // `labels_made` counts them (`depth`, `triangulated_K` from K views without depth, `rigid`
 // filled from the neighbours' rigid motion: RigidGroupMotion) and
-// `label_source` [T][N'] gives each one's code (0 none, 1 depth, K triangulated), so a
+// `label_source` [T][N'] gives each one's code (0 none, 1 depth, K triangulated, 255 rigid), so a
 // user can filter labels by the evidence behind them from the sample's meta.quality.
 // Statistics follow LabelFilterStatistics' keys, so `status` sums both kinds of clip.
 
