@@ -75,15 +75,14 @@ final class Demuxer {
 
     deinit { avformat_close_input(&format) }
 
-    /// The first gap between sorted presentation timestamps wider than 1.5 times their median
-    /// gap: how many frames precede it and about how many it leaves out. Nil when the clock is
-    /// regular or there are too few frames to tell.
-    static func hole(in sorted: [Int64]) -> (framesBefore: Int, missing: Int)? {
-        guard sorted.count >= 3 else { return nil }
-        let gaps = zip(sorted.dropFirst(), sorted).map { $0 - $1 }
+    /// The first of the gaps between sorted presentation timestamps wider than 1.5 times
+    /// their median: how many frames precede it and about how many it leaves out. Nil when the
+    /// clock is regular or there are too few frames to tell.
+    static func hole(in gaps: [Double]) -> (framesBefore: Int, missing: Int)? {
+        guard gaps.count >= 2 else { return nil }
         let median = gaps.sorted()[gaps.count / 2]
         guard median > 0, let at = gaps.firstIndex(where: { 2 * $0 > 3 * median }) else { return nil }
-        return (at + 1, Int((Double(gaps[at]) / Double(median)).rounded()) - 1)
+        return (at + 1, Int(min((gaps[at] / median).rounded(), Double(Int32.max))) - 1)
     }
 
     /// True when the file begins with an ISO-BMFF `ftyp` box (MP4, MOV, 3GP…).
@@ -135,15 +134,16 @@ final class Demuxer {
             throw VideoError.truncated(path: path, message: "the container announces \(announced) frames but only \(packets) are present")
         }
         timestamps.sort()
-        if let damage = FFmpegLog.lastLogged(), let hole = Self.hole(in: timestamps) {
+        // The gaps between frames, in Double: a file's timestamps are any Int64, and the
+        // difference of two can overflow one.
+        let gaps = zip(timestamps.dropFirst(), timestamps).map { Double($0) - Double($1) }
+        if let damage = FFmpegLog.lastLogged(), let hole = Self.hole(in: gaps) {
             // The demuxer resynchronised past damaged data (Matroska does so silently) and the
             // frames it skipped left a hole in an otherwise regular clock: labels would span a jump.
             throw VideoError.corrupt(path: path, frame: hole.framesBefore,
                                      message: "the demuxer skipped damaged data (\(damage)); about \(hole.missing) frames are missing after frame \(hole.framesBefore - 1)")
         }
-        var unique = true
-        for i in timestamps.indices.dropFirst() where timestamps[i] == timestamps[i - 1] { unique = false; break }
-        if missingTimestamp || !unique { timestamps = [] }
+        if missingTimestamp || gaps.contains(0) { timestamps = [] }
 
         // Duration and rate.
         let tb = Double(timeBase.num) / Double(timeBase.den)
@@ -155,13 +155,9 @@ final class Demuxer {
         else if st.r_frame_rate.num > 0 && st.r_frame_rate.den > 0 { rate = av_q2d(st.r_frame_rate) }
         var variable = false
         if timestamps.count >= 3 {
-            var minGap = Int64.max, maxGap = Int64.min
-            for i in 1..<timestamps.count {
-                let g = timestamps[i] - timestamps[i - 1]
-                minGap = min(minGap, g); maxGap = max(maxGap, g)
-            }
-            variable = Double(maxGap - minGap) > 0.01 * Double(maxGap)
-            let span = Double(timestamps.last! - timestamps.first!) * tb
+            let minGap = gaps.min()!, maxGap = gaps.max()!
+            variable = maxGap - minGap > 0.01 * maxGap
+            let span = (Double(timestamps.last!) - Double(timestamps.first!)) * tb
             if span > 0 {
                 let measured = Double(timestamps.count - 1) / span
                 if rate <= 0 || variable { rate = measured }

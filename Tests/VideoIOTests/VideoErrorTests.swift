@@ -94,10 +94,16 @@ final class VideoErrorTests: XCTestCase {
     }
 
     func testARegularClockHasNoHoleAndASkippedRunIsOne() {
-        XCTAssertNil(Demuxer.hole(in: [0, 40, 80, 120, 160]))
-        XCTAssertNil(Demuxer.hole(in: [0, 40, 81, 120, 160]))
-        let hole = Demuxer.hole(in: [0, 40, 80, 1040, 1080, 1120])
+        func gaps(_ t: [Int64]) -> [Double] { zip(t.dropFirst(), t).map { Double($0) - Double($1) } }
+        XCTAssertNil(Demuxer.hole(in: gaps([0, 40, 80, 120, 160])))
+        XCTAssertNil(Demuxer.hole(in: gaps([0, 40, 81, 120, 160])))
+        let hole = Demuxer.hole(in: gaps([0, 40, 80, 1040, 1080, 1120]))
         XCTAssertEqual(hole?.framesBefore, 3)
         XCTAssertEqual(hole?.missing, 23)
+        // A hostile file's timestamps far apart (their Int64 difference overflows): no trap,
+        // a bounded count.
+        let far = Demuxer.hole(in: gaps([-(1 << 62), -(1 << 62) + 4096, -(1 << 62) + 8192, 1 << 62]))
+        XCTAssertEqual(far?.framesBefore, 3)
+        XCTAssertEqual(far?.missing, Int(Int32.max) - 1)
     }
 }
