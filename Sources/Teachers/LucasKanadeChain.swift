@@ -49,15 +49,20 @@ struct LucasKanadeChain {
         let guesses = ids.map { alive[$0] ? position[$0] + velocity[$0] : position[$0] }
         let forward = lucasKanade.track(from, from: previous, to: current, guesses: guesses)
         let landed = forward.map { SIMD2($0.x, $0.y) }
-        let back = lucasKanade.track(landed, from: current, to: previous,
-                                     guesses: ids.indices.map { landed[$0] - (guesses[$0] - from[$0]) })
+        // The way back only where it decides: a point still alive whose step was found
+        // within the residual (a lost point's round trip was never read; skipping it
+        // leaves every label as it was).
+        let judged = ids.indices.filter { alive[ids[$0]] && forward[$0].found && forward[$0].error <= maxResidual }
+        let back = lucasKanade.track(judged.map { landed[$0] }, from: current, to: previous,
+                                     guesses: judged.map { landed[$0] - (guesses[$0] - from[$0]) })
+        var roundTrip = [Float?](repeating: nil, count: ids.count)
+        for (b, k) in zip(back, judged) where b.found { roundTrip[k] = hypotf(b.x - from[k].x, b.y - from[k].y) }
         for (k, id) in ids.enumerated() {
-            let f = forward[k], b = back[k]
+            let f = forward[k]
             if f.found { position[id] = landed[k] }
             velocity[id] = .zero
             guard alive[id] else { continue }
-            let fb = hypotf(b.x - from[k].x, b.y - from[k].y)
-            if f.found && b.found && fb <= forwardBackward && f.error <= maxResidual {
+            if let fb = roundTrip[k], fb <= forwardBackward {
                 confidence[id] = min(confidence[id], expf(-fb / forwardBackward))
                 velocity[id] = landed[k] - from[k]
             } else {
