@@ -55,6 +55,7 @@ final class LabelFilterTests: XCTestCase {
         let slid = labels(queries) { l in for f in 4..<10 { l.set(t: f, n: 0, position: SIMD2(65, 52), visible: true, confidence: 0.9) } }
         var configuration = LabelFilterConfiguration()
         configuration.jumpFactor = 1000; configuration.minJumpPx = 1000   // leave it to the appearance rule
+        configuration.minAppearance = 0.5   // a patch 25 px away on this texture correlates near 0
         configuration.minFrames = 1
         let (out, _, stats) = LabelFilter(configuration: configuration).filter(teacher: slid, checker: slid, queries: queries, frames: frames)
         XCTAssertEqual(stats.removed["appearance"], 6)
@@ -98,6 +99,30 @@ final class LabelFilterTests: XCTestCase {
         XCTAssertEqual(stats.removed["occlusion-refuted"], 0, "the square hides the patches")
         XCTAssertEqual((0..<12).map { out.valid[$0 * 4] && !out.visible[$0 * 4] }, (0..<12).map { (4...7).contains($0) })
         XCTAssertEqual(stats.occludedOut, 4)
+    }
+
+    /// An occlusion label bounded only through labels the unbounded rule itself removes is
+    /// removed too: the rule holds among the labels kept.
+    func testUnboundedOcclusionLabelsAreRemovedUntilNoneIsLeft() {
+        let query = [TeacherQuery(t: 0, x: 60, y: 40)]
+        // Seen at 0 (the query) and 15, hidden between by the teacher; the checker sees the
+        // point at 1, 6, 7 and 12…14, so those labels go (unlabelled). A first pass finds
+        // 2…5 five unlabelled frames from the next seen one; 8…11 are bounded only through
+        // 2…5, and go in the second pass.
+        func sixteen(hidden: [Int]) -> TeacherTracks {
+            var l = TeacherTracks(frames: 16, points: 1)
+            for f in 0..<16 { l.set(t: f, n: 0, position: SIMD2(60, 40), visible: !hidden.contains(f), confidence: 0.9) }
+            return l
+        }
+        let teacher = sixteen(hidden: Array(1...14)), checker = sixteen(hidden: [2, 3, 4, 5, 8, 9, 10, 11])
+        var configuration = LabelFilterConfiguration()
+        configuration.minFrames = 1; configuration.occlusionMargin = 0
+        configuration.refuteAppearance = 2   // the texture is in plain view: never refute here
+        let (out, _, stats) = LabelFilter(configuration: configuration).filter(teacher: teacher, checker: checker, queries: query,
+                                                                                 frames: [GreyImage](repeating: frames[0], count: 16))
+        XCTAssertEqual(stats.removed["visibility"], 6)
+        XCTAssertEqual(stats.removed["unbounded"], 8, "2…5 in the first pass, 8…11 in the second")
+        XCTAssertEqual((0..<16).map { out.valid[$0] }, (0..<16).map { $0 == 0 || $0 == 15 })
     }
 
     /// On a sequence with exact ground truth, the filtered labels are right more often than
