@@ -11,6 +11,9 @@
 // keeps 2,142 right labels on moving objects instead of 232, and over the set 1.07× the
 // correct labels on moving objects, visible precision 0.9936 → 0.9948.) A rig clip gets the
 // 3D pass instead (RigFullTracker), which writes `tracks3d` (RigLabels).
+// When the pipeline filters labels, only the queries whose teacher labels can still pass
+// the short-track rule are tracked again (ShortTrackRule.mayKeep: the rest are dropped
+// whatever the checker says); the others have no label in `tracks.check`.
 
 import Foundation
 import Geometry
@@ -24,8 +27,13 @@ public struct FullTrackerStage: Stage {
     public let needsRGB = false
     public let needsDepth = true
     public let configuration: FullTrackerConfiguration
+    /// The quality stage's short-track rule, when the pipeline has that stage.
+    public let shortTrack: ShortTrackRule?
 
-    public init(configuration: FullTrackerConfiguration) { self.configuration = configuration }
+    public init(configuration: FullTrackerConfiguration, shortTrack: ShortTrackRule? = nil) {
+        self.configuration = configuration
+        self.shortTrack = shortTrack
+    }
 
     public func run(_ input: StageInput) throws -> StageOutcome {
         let points = try PointsArtifact(decoding: try input.artifact(PointsArtifact.name))
@@ -35,10 +43,31 @@ public struct FullTrackerStage: Stage {
         let name = configuration.checker(for: drawn)
         guard let tracker = NativeTeachers.make(name, flowScale: configuration.flowScale) else { throw StageError.configuration(key: "full_tracker.tracker", message: "no native teacher '\(name)'") }
         if input.isRig { return try runRig(input, queries: queries, queryViews: points.views, teacherLabels: teacher.labels, tracker: tracker, drawn: drawn) }
-        let labels = try tracker.track(TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: nil), queries: queries)
+        let labels = try check(TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: nil), queries: queries,
+                               teacher: teacher.labels, with: tracker)
         let provenance = CheckerProvenance(teacher: tracker.name, version: tracker.version, params: tracker.parameters, checks: drawn)
         return .done([ArtifactPayload(name: "tracks.check", format: TracksArtifact<CheckerProvenance>.format,
                                       bytes: TracksArtifact(labels: labels, provenance: provenance).encoded(), metadata: ProvenanceJSON.text(provenance))])
+    }
+
+    /// The checker's labels of the queries the short-track rule leaves a chance ([T, N]
+    /// for all `queries`; no label for the others).
+    private func check(_ clip: TeacherClip, queries: [TeacherQuery], teacher: TeacherTracks, with tracker: Teacher) throws -> TeacherTracks {
+        guard let shortTrack else { return try tracker.track(clip, queries: queries) }
+        let hopeful = shortTrack.mayKeep(teacher, queries: queries)
+        let tracked = queries.indices.filter { hopeful[$0] }
+        if tracked.count == queries.count { return try tracker.track(clip, queries: queries) }
+        var labels = TeacherTracks(frames: clip.grey.count, points: queries.count)
+        guard !tracked.isEmpty else { return labels }
+        let some = try tracker.track(clip, queries: tracked.map { queries[$0] })
+        for f in 0..<labels.frames {
+            for (k, p) in tracked.enumerated() {
+                let i = f * some.points + k
+                labels.set(t: f, n: p, position: some.position(t: f, n: k), visible: some.visible[i], confidence: some.confidence[i],
+                           valid: some.valid[i])
+            }
+        }
+        return labels
     }
 
     private func runRig(_ input: StageInput, queries: [TeacherQuery], queryViews: [Int], teacherLabels: TeacherTracks,

@@ -1,6 +1,7 @@
 // The stages this engine has, each made from the pipeline definition's configuration
 // (PipelineDefinition's StageInterface lists their names, reads and writes).
 
+import Labelling
 import PipelineDefinition
 
 /// The stages this engine has, made as a pipeline definition configures each.
@@ -10,7 +11,10 @@ public enum StageCatalog {
         case "decode-check": return DecodeCheckStage(configuration: pipeline.decodeCheck)
         case "points": return PointsStage(configuration: pipeline.points)
         case "teacher": return TeacherStage(ensemble: pipeline.teachers)
-        case "full-tracker": return FullTrackerStage(configuration: pipeline.fullTracker)
+        case "full-tracker":
+            let filtered = pipeline.stages.contains("quality")
+            return FullTrackerStage(configuration: pipeline.fullTracker,
+                                    shortTrack: filtered ? ShortTrackRule(minFrames: pipeline.quality.filter.minFrames) : nil)
         case "quality": return QualityStage(configuration: pipeline.quality)
         case "shards": return ShardsStage(configuration: pipeline.shards, seed: pipeline.seed, pipelineSha256: pipeline.sha256,
                                           filtered: pipeline.stages.contains("quality"))
