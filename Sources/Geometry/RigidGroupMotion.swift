@@ -40,7 +40,9 @@
 //     9137 0.366 -> 0.280, 0.897 -> 0.930; every other depth rig 0.067-0.120 cm (from
 //     0.099-0.171); mixed, dev 0.383 -> 0.220, 0.951 -> 0.973; 5011 0.257 -> 0.140;
 //     without depth, dev 0.209 -> 0.193; every label within 5 cm stays so.
-// CPU seconds per rig clip: about the same (the snap reuses the check's fitted motion).
+// CPU seconds (user + sys of `run --workers 1`, the three dev rigs, 3 interleaved runs,
+// medians): depth 27.19 against 26.82 s, without depth 30.38 against 30.35 s (ratios 1.01
+// and 1.00, within the runs' spread of 2-4%): the snap reuses the check's fitted motion.
 // Defaults and why (a prototype on dev rig_02's depth shards, the same rules):
 //   radius 25 cm: at 15 cm the fast box's sparse tracks had too few neighbours (recall
 //     0.938 against 0.951);
