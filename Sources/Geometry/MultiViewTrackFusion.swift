@@ -29,8 +29,9 @@
 // own view, where its trackers see it, sees it where it projects in at least
 // `ownViewAgreement` (half) of those frames. Each label records how it was made (RigTracks3D.source).
 // Every label is then checked against its
-// neighbours' rigid motion and gaps are filled with it (RigidGroupMotion, before the
-// visibility decision, so a filled label is seen where the depth says so).
+// neighbours' rigid motion, moved onto it where it is one of their group, and gaps are
+// filled with it (RigidGroupMotion, before the visibility decision, so a moved or filled
+// label is seen where the depth says so).
 // Measured on ../shared/bench rigs with every view's depth removed (make bench, rigs):
 // every written label right except 1-2% on one rig, where before up to 61% were wrong.
 // Defaults: agreement 1 cm + 0.3% of depth (about two pixels of tracker disagreement at

@@ -14,6 +14,11 @@
 //    group to judge it (too few neighbours, or its nearest split between groups) is
 //    removed too: one tracker's slide onto another surface, or two trackers sliding
 //    together, is only seen against the neighbours;
+//  - snap: a confirmed label within `snapMetres` of there is one of its group and moves
+//    there: the motion fitted to the whole group (up to `maxNeighbours` points) places it
+//    better than its own lift or triangulation did (its source stays: how it was made). On
+//    dev rig_02's depth labels the carried position's median error is 0.105 cm against the
+//    label's 0.194 (a Python check of the same rules); labels 1-2 cm off are left as they are;
 //  - a track that keeps fewer than `keptShare` of its labels is dropped whole: most of
 //    its labels contradicted means its motion is not its surface's;
 //  - fill: a frame without a label gets the carried position when all its `nearest`
@@ -24,21 +29,29 @@
 // Decisions read the labels as they came in, so the order of points does not matter;
 // hypotheses are drawn by a generator (Seeding's SplitMix64) seeded with the point and frame
 // (reproducible).
-// Measured with `ops/bench/rigs.sh` on ../shared/bench rigs (dev seed 11, tuned on;
-// seed 5011 not tuned on), against main without it, in the same session:
-//   depth, dev rig_02: MTE 0.466 -> 0.283 cm, recall within 5 cm 0.919 -> 0.950, within
-//     5 cm 0.9917 -> 0.9999, per-view 2D within 2 px 0.9891 -> 0.9996, tracks 1306 -> 1201;
-//   depth, dev rig_00 / rig_01: MTE 0.166 / 0.147 -> 0.167 / 0.121, recall 0.969 / 0.982 ->
-//     0.974 / 0.989;
-//   without depth, dev: every label within 5 cm on every rig (from 0.9995-1.0), recall
-//     0.943 -> 0.980 on rig_02; CPU seconds per dev rig clip about the same (median of 3
-//     interleaved runs, depth: 30.4 against 31.0 s for the three clips).
+// Measured with `ops/bench/rigs.sh` on ../shared/bench rigs (dev seed 11, tuned on; seeds
+// 5011 and 9137 not), in the same session. The check, fill and drop, against main without
+// them: depth, dev rig_02: MTE 0.466 -> 0.283 cm, recall within 5 cm 0.919 -> 0.950, within
+//   5 cm 0.9917 -> 0.9999, per-view 2D within 2 px 0.9891 -> 0.9996; without depth, dev:
+//   every label within 5 cm on every rig (from 0.9995-1.0), recall 0.943 -> 0.980 on rig_02.
+// Then the snap (with RigLabelFilter's short-track rule counting own labels only), against
+// main with the rest (MTE cm, recall within 5 cm; rig_02, the hardest rig of each seed):
+//   depth, dev 0.318 -> 0.212, 0.940 -> 0.964; 5011 0.409 -> 0.294, 0.935 -> 0.960;
+//     9137 0.366 -> 0.280, 0.897 -> 0.930; every other depth rig 0.067-0.120 cm (from
+//     0.099-0.171); mixed, dev 0.383 -> 0.220, 0.951 -> 0.973; 5011 0.257 -> 0.140;
+//     without depth, dev 0.209 -> 0.193; every label within 5 cm stays so.
+// CPU seconds (user + sys of `run --workers 1`, the three dev rigs, 3 interleaved runs,
+// medians): depth 27.19 against 26.82 s, without depth 30.38 against 30.35 s (ratios 1.01
+// and 1.00, within the runs' spread of 2-4%): the snap reuses the check's fitted motion.
 // Defaults and why (a prototype on dev rig_02's depth shards, the same rules):
 //   radius 25 cm: at 15 cm the fast box's sparse tracks had too few neighbours (recall
 //     0.938 against 0.951);
 //   inlierMetres 1 cm: about the fused labels' own error (their median is 2-3 mm);
 //   rejectMetres 2 cm: at 1 cm the check removed three times the labels for recall
 //     0.924 against 0.951, MTE about the same;
+//   snapMetres 1 cm, `inlierMetres`: the tolerance that makes a neighbour one of the group
+//     (2 cm gave MTE 0.236 against 0.241 on dev rig_02 in the Python check: the same within
+//     its noise, so the tighter one);
 //   fillGroup 6 with unanimous nearest 3: fills with groups of 4 and no unanimity put 119
 //     of 1,484 fills more than 2 cm off (MTE 0.41); these rules put none of 583 off;
 //   keptShare 0.8: 0.5 gave MTE 0.29, recall 0.935; 0.8 gave 0.28, 0.958 for 5% fewer tracks;
@@ -59,6 +72,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
     public var groups = 2
     public var nearest = 3
     public var rejectMetres = 0.02
+    public var snapMetres = 0.01
     public var fillGroup = 6
     public var keptShare = 0.8
     public var hypotheses = 40
@@ -66,7 +80,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
 
     /// What one pass did, in labels (tracks for `tracksDropped`).
     public struct Outcome: Equatable, Sendable {
-        public var confirmed = 0, contradicted = 0, unjudged = 0, filled = 0, tracksDropped = 0
+        public var confirmed = 0, contradicted = 0, unjudged = 0, filled = 0, snapped = 0, tracksDropped = 0
         public init() {}
     }
 
@@ -106,6 +120,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
             var kept = 1
             var confirmed: [Int] = []
             var fills: [(t: Int, point: SIMD3<Double>, group: [Int])] = []
+            var snaps: [(t: Int, point: SIMD3<Double>)] = []
             for t in 0..<frames where t != s {
                 let i = t * n + p
                 members.removeAll(keepingCapacity: true); from.removeAll(keepingCapacity: true); to.removeAll(keepingCapacity: true)
@@ -117,6 +132,7 @@ public struct RigidGroupMotion: Sendable, Equatable {
                     let d = carried.point - x(t, p)
                     if (d * d).sum() <= rejectMetres * rejectMetres {
                         kept += 1; outcome.confirmed += 1; confirmed.append(t)
+                        if (d * d).sum() <= snapMetres * snapMetres { snaps.append((t, carried.point)) }
                     } else {
                         clear(&tracks, i); outcome.contradicted += 1
                     }
@@ -128,6 +144,14 @@ public struct RigidGroupMotion: Sendable, Equatable {
                 for t in 0..<frames where tracks.valid[t * n + p] { clear(&tracks, t * n + p) }
                 outcome.tracksDropped += 1
                 continue
+            }
+            // A label its group's motion carries within `snapMetres` is one of the group: the
+            // motion fitted to all of them places it better than its own lift or triangulation.
+            for snap in snaps {
+                let i = snap.t * n + p
+                tracks.positions[3 * i] = Float(snap.point.x); tracks.positions[3 * i + 1] = Float(snap.point.y)
+                tracks.positions[3 * i + 2] = Float(snap.point.z)
+                outcome.snapped += 1
             }
             for fill in fills {
                 // The group must be the point's own: carried from the query frame to the
