@@ -14,10 +14,10 @@
 // When the pipeline filters labels, only the queries whose teacher labels can still pass
 // the short-track rule are tracked again (ShortTrackRule.mayKeep: the rest are dropped
 // whatever the checker says); the others have no label in `tracks.check`. What it saves
-// depends on how many points the teacher loses early: on `make bench`'s dev sequences
-// the stage's CPU per clip stayed 1.92 s and the correct labels the same (194,726 before,
-// 194,707 after); on layered sequences with more fast objects (../shared/bench's dev set,
-// where about half the queries fall short) the stage took 0.75× the CPU.
+// is the checker's work on points the teacher loses within a few frames (a flow checker's
+// searches for its own lost points are most of it), so it depends on the clips: on
+// `make bench`'s dev sequences the stage's CPU per clip stayed 1.92 s, with the same
+// correct labels (194,726 before, 194,707 after).
 
 import Foundation
 import Geometry
