@@ -47,4 +47,26 @@ final class FullTrackerStageTests: XCTestCase {
             }
         }
     }
+
+    /// A teacher artifact whose shape does not fit the queries is a clear error, not a trap.
+    func testTracksOfAnotherShapeAreAnErrorNamingTheShapes() throws {
+        let frames = SyntheticClip(width: 96, height: 64, frameCount: 6, seed: 2).frames().map { $0.grey() }
+        let clip = ClipRecord(sourceId: 1, clipIndex: 0, frameStep: 1, frames: Array(0..<6), geometryJSON: "{}",
+                              storedWidth: 96, storedHeight: 64, scaleX: 1, scaleY: 1, offsetX: 0, offsetY: 0, seed: 0)
+        let queries = (0..<3).map { k in Query(t: 0, x: Float(30 + 16 * k), y: 30, sigma: 1.6, orientation: 0, response: 1, source: .grid) }
+        let provenance = TeacherProvenance(teacher: "klt-online", version: "1", params: [:],
+                                           draw: .init(choose: "uniform", ensemble: ["klt-online"], weights: [1]))
+        let wrong = TracksArtifact(labels: TeacherTracks(frames: 6, points: 2), provenance: provenance).encoded()
+        let input = StageInput(clip: clip, grey: frames, rgb: nil,
+                               artifacts: [PointsArtifact.name: PointsArtifact(queries: queries).encoded(), "tracks": wrong,
+                                           "tracks.check": TracksArtifact(labels: TeacherTracks(frames: 6, points: 3),
+                                                                          provenance: CheckerProvenance(teacher: "flow", version: "2", params: [:],
+                                                                                                        checks: "klt-online")).encoded()],
+                               random: SeededGenerator(seed: 1))
+        let stage = FullTrackerStage(configuration: FullTrackerConfiguration(), shortTrack: ShortTrackRule(minFrames: 4))
+        XCTAssertThrowsError(try stage.run(input)) { XCTAssertTrue("\($0)".contains("2 points over 6 frames for 3 queries"), "\($0)") }
+        XCTAssertThrowsError(try QualityStage(configuration: QualityConfiguration()).run(input)) {
+            XCTAssertTrue("\($0)".contains("tracks has 2 points over 6 frames for 3 queries"), "\($0)")
+        }
+    }
 }

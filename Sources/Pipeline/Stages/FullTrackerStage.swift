@@ -58,6 +58,10 @@ public struct FullTrackerStage: Stage {
     /// for all `queries`; no label for the others).
     private func check(_ clip: TeacherClip, queries: [TeacherQuery], teacher: TeacherTracks, with tracker: Teacher) throws -> TeacherTracks {
         guard let shortTrack else { return try tracker.track(clip, queries: queries) }
+        guard teacher.points == queries.count, teacher.frames == clip.grey.count else {
+            throw StageError.inconsistent("\(clip.id): the teacher's tracks have \(teacher.points) points over \(teacher.frames) frames "
+                                          + "for \(queries.count) queries and \(clip.grey.count) frames")
+        }
         let hopeful = shortTrack.mayKeep(teacher, queries: queries)
         let tracked = queries.indices.filter { hopeful[$0] }
         if tracked.count == queries.count { return try tracker.track(clip, queries: queries) }
