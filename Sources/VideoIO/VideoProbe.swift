@@ -143,7 +143,8 @@ final class Demuxer {
             throw VideoError.corrupt(path: path, frame: hole.framesBefore,
                                      message: "the demuxer skipped damaged data (\(damage)); about \(hole.missing) frames are missing after frame \(hole.framesBefore - 1)")
         }
-        if missingTimestamp || gaps.contains(0) { timestamps = [] }
+        // Equal timestamps compared as Int64: two far apart from 0 can be one Double.
+        if missingTimestamp || zip(timestamps.dropFirst(), timestamps).contains(where: ==) { timestamps = [] }
 
         // Duration and rate.
         let tb = Double(timeBase.num) / Double(timeBase.den)
