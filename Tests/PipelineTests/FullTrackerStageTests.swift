@@ -64,7 +64,7 @@ final class FullTrackerStageTests: XCTestCase {
                                                                                                         checks: "klt-online")).encoded()],
                                random: SeededGenerator(seed: 1))
         let stage = FullTrackerStage(configuration: FullTrackerConfiguration(), shortTrack: ShortTrackRule(minFrames: 4))
-        XCTAssertThrowsError(try stage.run(input)) { XCTAssertTrue("\($0)".contains("2 points over 6 frames for 3 queries"), "\($0)") }
+        XCTAssertThrowsError(try stage.run(input)) { XCTAssertTrue("\($0)".contains("tracks has 2 points over 6 frames for 3 queries"), "\($0)") }
         XCTAssertThrowsError(try QualityStage(configuration: QualityConfiguration()).run(input)) {
             XCTAssertTrue("\($0)".contains("tracks has 2 points over 6 frames for 3 queries"), "\($0)")
         }

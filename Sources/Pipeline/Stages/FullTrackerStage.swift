@@ -47,6 +47,7 @@ public struct FullTrackerStage: Stage {
         let name = configuration.checker(for: drawn)
         guard let tracker = NativeTeachers.make(name, flowScale: configuration.flowScale) else { throw StageError.configuration(key: "full_tracker.tracker", message: "no native teacher '\(name)'") }
         if input.isRig { return try runRig(input, queries: queries, queryViews: points.views, teacherLabels: teacher.labels, tracker: tracker, drawn: drawn) }
+        if shortTrack != nil { try input.requireShape(teacher.labels, of: "tracks", queries: queries.count) }
         let labels = try check(TeacherClip(id: "clip-\(input.clip.id ?? 0)", grey: input.grey, rgb: nil), queries: queries,
                                teacher: teacher.labels, with: tracker)
         let provenance = CheckerProvenance(teacher: tracker.name, version: tracker.version, params: tracker.parameters, checks: drawn)
@@ -58,10 +59,6 @@ public struct FullTrackerStage: Stage {
     /// for all `queries`; no label for the others).
     private func check(_ clip: TeacherClip, queries: [TeacherQuery], teacher: TeacherTracks, with tracker: Teacher) throws -> TeacherTracks {
         guard let shortTrack else { return try tracker.track(clip, queries: queries) }
-        guard teacher.points == queries.count, teacher.frames == clip.grey.count else {
-            throw StageError.inconsistent("\(clip.id): the teacher's tracks have \(teacher.points) points over \(teacher.frames) frames "
-                                          + "for \(queries.count) queries and \(clip.grey.count) frames")
-        }
         let hopeful = shortTrack.mayKeep(teacher, queries: queries)
         let tracked = queries.indices.filter { hopeful[$0] }
         if tracked.count == queries.count { return try tracker.track(clip, queries: queries) }

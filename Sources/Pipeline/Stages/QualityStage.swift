@@ -30,11 +30,8 @@ public struct QualityStage: Stage {
             throw StageError.inconsistent("clip \(input.clip.id ?? 0) has neither tracks.check nor tracks3d from the full tracker")
         }
         let checked = try TracksArtifact<CheckerProvenance>(decoding: check, name: "tracks.check")
-        for (name, labels) in [("tracks", tracks.labels), ("tracks.check", checked.labels)]
-        where labels.points != queries.count || labels.frames != input.grey.count {
-            throw StageError.inconsistent("clip \(input.clip.id ?? 0): \(name) has \(labels.points) points over \(labels.frames) frames "
-                                          + "for \(queries.count) queries and \(input.grey.count) frames")
-        }
+        try input.requireShape(tracks.labels, of: "tracks", queries: queries.count)
+        try input.requireShape(checked.labels, of: "tracks.check", queries: queries.count)
         let filtered = LabelFilter(configuration: configuration.filter)
             .filter(teacher: tracks.labels, checker: checked.labels, queries: queries, frames: input.grey)
         let kept = filtered.kept, statistics = filtered.statistics

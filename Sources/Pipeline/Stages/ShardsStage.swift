@@ -50,9 +50,8 @@ public struct ShardsStage: Stage {
             let tracks = try TracksArtifact<TeacherProvenance>(decoding: try input.artifact("tracks"))
             (labels, teacher) = (tracks.labels, tracks.provenance)
         }
-        guard labels.points == queries.count, labels.frames == input.grey.count, labels.points > 0 else {
-            throw StageError.inconsistent("clip \(input.clip.id ?? 0): \(labels.points) tracks over \(labels.frames) frames for \(queries.count) queries and \(input.grey.count) frames")
-        }
+        try input.requireShape(labels, of: filtered ? LabelsArtifact.name : "tracks", queries: queries.count)
+        guard labels.points > 0 else { throw StageError.inconsistent("clip \(input.clip.id ?? 0): no labelled track to write") }
         var columns = TrainingSample.labelColumns(labels, queries: queries)
         try addMedia(input.rgb, to: &columns, input: input, video: video)
         columns["meta"] = .json(ProvenanceJSON.text(meta(input, source: source, video: video, labels: labels, teacher: teacher, quality: quality)))

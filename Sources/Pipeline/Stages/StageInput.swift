@@ -4,6 +4,7 @@
 import Imaging
 import Manifest
 import Seeding
+import Teachers
 
 /// What a stage is given for one clip.
 public struct StageInput {
@@ -22,6 +23,13 @@ public struct StageInput {
     public func artifact(_ name: String) throws -> [UInt8] {
         guard let bytes = artifacts[name] else { throw StageError.artifact(name: name, message: "missing: no earlier stage stored it for this clip") }
         return bytes
+    }
+    /// A StageError naming both shapes unless `labels` (the artifact `name`) has one point
+    /// per query and one frame per frame of the clip: an artifact of another shape is damaged.
+    public func requireShape(_ labels: TeacherTracks, of name: String, queries: Int) throws {
+        guard labels.points != queries || labels.frames != grey.count else { return }
+        throw StageError.inconsistent("clip \(clip.id ?? 0): \(name) has \(labels.points) points over \(labels.frames) frames "
+                                      + "for \(queries) queries and \(grey.count) frames")
     }
     /// Seeded by (run seed, source hash, clip index, stage name).
     public var random: SeededGenerator
